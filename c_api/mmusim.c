@@ -1,0 +1,309 @@
+/* mmusim.c — the C API door: argument checks, configuration defaults and validation, and the
+ * calls that forward to the model's blocks. Nothing here aborts on user input. */
+#include "mmusim.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmu.h"
+
+const char *mmu_strerror(mmu_status_t s) {
+  static const char *const k[MMU_STATUS_COUNT] = {
+      [MMU_OK] = "success",
+      [MMU_ERR_NULL] = "a required pointer argument is NULL",
+      [MMU_ERR_CONFIG] = "a configuration field is out of range",
+      [MMU_ERR_NOMEM] = "out of host memory",
+      [MMU_ERR_ALIGN] = "address or length not aligned to the page size",
+      [MMU_ERR_RANGE] = "address beyond physical memory or the virtual address width",
+      [MMU_ERR_OVERLAP] = "mapping overlaps an existing mapping",
+      [MMU_ERR_NOT_MAPPED] = "address is not mapped",
+      [MMU_ERR_ASID] = "ASID out of range, in use, or without an address space",
+      [MMU_ERR_NO_FRAME] = "no free physical frame",
+      [MMU_ERR_ARG] = "argument out of range",
+      [MMU_ERR_IO] = "host file error",
+      [MMU_ERR_PARSE] = "malformed input",
+      [MMU_ERR_EOF] = "end of trace",
+      [MMU_ERR_STATE] = "call not valid in the current state",
+  };
+  return (unsigned)s < MMU_STATUS_COUNT ? k[s] : "unknown status";
+}
+
+const char *mmu_version(void) {
+#define MMU_STR2(x) #x
+#define MMU_STR(x) MMU_STR2(x)
+  return MMU_STR(MMU_VERSION_MAJOR) "." MMU_STR(MMU_VERSION_MINOR) "." MMU_STR(MMU_VERSION_PATCH);
+}
+
+const char *mmu_fault_kind_name(mmu_fault_kind_t k) {
+  static const char *const n[MMU_FAULT_KIND_COUNT] = {
+      "none", "not-present", "reserved-bit", "misaligned-superpage", "non-canonical",
+      "user-to-supervisor", "write-to-read-only", "no-execute", "smep", "smap", "protection-key",
+      "not-readable", "accessed-dirty", "bus-error"};
+  return (unsigned)k < MMU_FAULT_KIND_COUNT ? n[k] : "unknown";
+}
+
+uint64_t mmu_page_bytes(mmu_page_size_t s) {
+  return (unsigned)s < MMU_PAGE_SIZES ? 1ull << (12 + 9 * (int)s) : 0;
+}
+
+/* ---- configuration ---- */
+void mmu_config_default(mmu_config_t *c) {
+  if (!c) return;
+  memset(c, 0, sizeof *c);
+  c->format = MMU_FMT_X86_64_4L;
+  c->phys_bytes = 16ull << 30;
+  c->pa_bits = 46;
+  /* TLB geometry: Intel Skylake-SP (Intel 64 and IA-32 Architectures Optimization Reference
+   * Manual, table "TLB parameters"); latencies in docs/cost-model.md. */
+  c->itlb = (mmu_tlb_config_t){{{16, 8}, {8, 1}, {0, 0}}, 1, MMU_REPL_LRU};
+  c->dtlb = (mmu_tlb_config_t){{{16, 4}, {8, 4}, {1, 4}}, 1, MMU_REPL_LRU};
+  c->stlb = (mmu_tlb_config_t){{{128, 12}, {128, 12}, {4, 4}}, 9, MMU_REPL_LRU};
+  c->pwc[0] = (mmu_pwc_config_t){32, 4, 2}; /* PDE cache */
+  c->pwc[1] = (mmu_pwc_config_t){4, 4, 2};  /* PDPTE cache */
+  c->pwc[2] = (mmu_pwc_config_t){2, 2, 2};  /* PML4E cache */
+  c->pwc[3] = (mmu_pwc_config_t){2, 2, 2};  /* PML5E cache */
+  c->cache[0] = (mmu_cache_config_t){48u << 10, 12, 5};  /* L1D */
+  c->cache[1] = (mmu_cache_config_t){2u << 20, 16, 16};  /* L2 */
+  c->cache[2] = (mmu_cache_config_t){32u << 20, 16, 80}; /* LLC share */
+  c->dram_latency = 300;
+  c->ad_update_latency = 20;
+  c->walk_start_latency = 1;
+  c->seed = 1;
+}
+
+static mmu_status_t bad(char *err, size_t n, const char *fmt, ...) {
+  if (err && n) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, n, fmt, ap);
+    va_end(ap);
+  }
+  return MMU_ERR_CONFIG;
+}
+
+static bool pow2(uint64_t x) {
+  return x && !(x & (x - 1));
+}
+
+static mmu_status_t check_tlb(const char *name, const mmu_tlb_config_t *t, char *err, size_t n) {
+  static const char *const sz[MMU_PAGE_SIZES] = {"4k", "2m", "1g"};
+  if ((unsigned)t->repl > MMU_REPL_RANDOM)
+    return bad(err, n, "%s.repl: %u is not a policy (allowed: 0 lru, 1 plru, 2 random)", name,
+               (unsigned)t->repl);
+  if (t->latency > 1000)
+    return bad(err, n, "%s.latency: %u out of range (allowed 0..1000 cycles)", name, t->latency);
+  for (int s = 0; s < MMU_PAGE_SIZES; s++) {
+    const mmu_array_config_t *a = &t->size[s];
+    if (a->ways > 64)
+      return bad(err, n, "%s.%s.ways: %u out of range (allowed 0..64)", name, sz[s], a->ways);
+    if (!a->ways) continue;
+    if (a->sets < 1 || a->sets > 65536)
+      return bad(err, n, "%s.%s.sets: %u out of range (allowed 1..65536)", name, sz[s], a->sets);
+    if (t->repl == MMU_REPL_PLRU && !pow2(a->ways))
+      return bad(err, n, "%s.%s.ways: %u is not a power of two (tree-PLRU needs 1, 2, 4 .. 64)",
+                 name, sz[s], a->ways);
+  }
+  return MMU_OK;
+}
+
+mmu_status_t mmu_config_validate(const mmu_config_t *c, char *err, size_t n) {
+  if (err && n) err[0] = '\0';
+  if (!c) return MMU_ERR_NULL;
+  if ((unsigned)c->format >= MMU_FMT_COUNT)
+    return bad(err, n, "format: %u out of range (allowed 0..%d)", (unsigned)c->format,
+               MMU_FMT_COUNT - 1);
+  if (c->pa_bits < 32 || c->pa_bits > 52)
+    return bad(err, n, "pa_bits: %u out of range (allowed 32..52)", c->pa_bits);
+  uint64_t max_phys = MMU_PHYS_MAX;
+  if (c->pa_bits < 40) max_phys = 1ull << c->pa_bits;
+  if (c->phys_bytes < (64u << 10) || c->phys_bytes > max_phys || c->phys_bytes % 4096)
+    return bad(err, n,
+               "phys_bytes: %llu out of range (allowed 65536..%llu, a multiple of 4096)",
+               (unsigned long long)c->phys_bytes, (unsigned long long)max_phys);
+  mmu_status_t s;
+  if ((s = check_tlb("itlb", &c->itlb, err, n)) || (s = check_tlb("dtlb", &c->dtlb, err, n)) ||
+      (s = check_tlb("stlb", &c->stlb, err, n)))
+    return s;
+  for (int i = 0; i < MMU_PWC_LEVELS; i++) {
+    const mmu_pwc_config_t *p = &c->pwc[i];
+    if (p->entries > 4096)
+      return bad(err, n, "pwc[%d].entries: %u out of range (allowed 0..4096)", i, p->entries);
+    if (p->entries && (p->ways < 1 || p->ways > p->entries || p->entries % p->ways))
+      return bad(err, n, "pwc[%d].ways: %u invalid (allowed 1..entries, dividing entries=%u)", i,
+                 p->ways, p->entries);
+    if (p->latency > 1000)
+      return bad(err, n, "pwc[%d].latency: %u out of range (allowed 0..1000)", i, p->latency);
+  }
+  bool off = false;
+  for (int i = 0; i < MMU_CACHE_LEVELS; i++) {
+    const mmu_cache_config_t *k = &c->cache[i];
+    if (!k->size_bytes) {
+      off = true;
+      continue;
+    }
+    if (off)
+      return bad(err, n, "cache[%d].size_bytes: %u but cache[%d] is disabled (allowed 0)", i,
+                 k->size_bytes, i - 1);
+    if (k->ways < 1 || k->ways > 64)
+      return bad(err, n, "cache[%d].ways: %u out of range (allowed 1..64)", i, k->ways);
+    if (k->size_bytes % (64u * k->ways) || k->size_bytes > (1u << 30))
+      return bad(err, n,
+                 "cache[%d].size_bytes: %u invalid (allowed up to 1 GiB, a multiple of 64*ways=%u)",
+                 i, k->size_bytes, 64u * k->ways);
+    if (k->latency > 100000)
+      return bad(err, n, "cache[%d].latency: %u out of range (allowed 0..100000)", i, k->latency);
+  }
+  if (c->dram_latency < 1 || c->dram_latency > 100000)
+    return bad(err, n, "dram_latency: %u out of range (allowed 1..100000)", c->dram_latency);
+  if (c->ad_update_latency > 100000)
+    return bad(err, n, "ad_update_latency: %u out of range (allowed 0..100000)",
+               c->ad_update_latency);
+  if (c->walk_start_latency > 100000)
+    return bad(err, n, "walk_start_latency: %u out of range (allowed 0..100000)",
+               c->walk_start_latency);
+  return MMU_OK;
+}
+
+/* ---- lifecycle ---- */
+mmu_status_t mmu_create(const mmu_config_t *cfg, mmu_t **out) {
+  if (!out) return MMU_ERR_NULL;
+  *out = NULL;
+  mmu_config_t def;
+  if (!cfg) {
+    mmu_config_default(&def);
+    cfg = &def;
+  }
+  mmu_status_t s = mmu_config_validate(cfg, NULL, 0);
+  if (s) return s;
+  return mmu_core_create(cfg, out);
+}
+
+void mmu_destroy(mmu_t *mmu) {
+  mmu_core_destroy(mmu);
+}
+
+const mmu_config_t *mmu_config(const mmu_t *mmu) {
+  return mmu ? &mmu->cfg : NULL;
+}
+
+mmu_status_t mmu_get_ctrl(const mmu_t *mmu, mmu_ctrl_t *ctrl) {
+  if (!mmu || !ctrl) return MMU_ERR_NULL;
+  *ctrl = mmu->ctrl;
+  return MMU_OK;
+}
+
+mmu_status_t mmu_set_ctrl(mmu_t *mmu, const mmu_ctrl_t *ctrl) {
+  if (!mmu || !ctrl) return MMU_ERR_NULL;
+  mmu->ctrl = *ctrl;
+  return MMU_OK;
+}
+
+/* ---- translation ---- */
+static mmu_status_t check_access(const mmu_t *mmu, const mmu_access_t *acc, const void *out) {
+  if (!mmu || !acc || !out) return MMU_ERR_NULL;
+  if ((unsigned)acc->op >= MMU_OP_COUNT) return MMU_ERR_ARG;
+  if (acc->asid > MMU_MAX_ASID || !mmu->space[acc->asid]) return MMU_ERR_ASID;
+  return MMU_OK;
+}
+
+mmu_status_t mmu_translate(mmu_t *mmu, const mmu_access_t *acc, mmu_result_t *out) {
+  mmu_status_t s = check_access(mmu, acc, out);
+  if (s) return s;
+  mmu_core_translate(mmu, acc, out, true);
+  return MMU_OK;
+}
+
+mmu_status_t mmu_probe(mmu_t *mmu, const mmu_access_t *acc, mmu_result_t *out) {
+  mmu_status_t s = check_access(mmu, acc, out);
+  if (s) return s;
+  mmu_core_translate(mmu, acc, out, false);
+  return MMU_OK;
+}
+
+mmu_status_t mmu_translate_range(mmu_t *mmu, const mmu_access_t *acc, uint32_t size,
+                                 mmu_result_t *out, uint32_t *pages_out) {
+  mmu_status_t s = check_access(mmu, acc, out);
+  if (s) return s;
+  if (size == 0) return MMU_ERR_ARG;
+  uint64_t first = acc->va >> 12, last = (acc->va + size - 1) >> 12;
+  mmu_result_t r;
+  mmu_cycles_t sum = {0};
+  uint32_t pages = 0;
+  for (uint64_t p = first;; p++) {
+    mmu_access_t a = *acc;
+    if (p != first) a.va = p << 12;
+    mmu_core_translate(mmu, &a, &r, true);
+    pages++;
+    sum.tlb += r.cycles.tlb, sum.pwc += r.cycles.pwc, sum.walk += r.cycles.walk;
+    sum.ad += r.cycles.ad, sum.total += r.cycles.total;
+    if (p == first) *out = r;
+    if (r.fault.kind != MMU_FAULT_NONE) {
+      if (p != first) out->fault = r.fault;
+      break;
+    }
+    if (p == last) break;
+  }
+  out->cycles = sum;
+  if (pages_out) *pages_out = pages;
+  return MMU_OK;
+}
+
+mmu_status_t mmu_invalidate(mmu_t *mmu, mmu_inval_t kind, uint16_t asid, uint64_t va) {
+  if (!mmu) return MMU_ERR_NULL;
+  if ((unsigned)kind > MMU_INVAL_ALL) return MMU_ERR_ARG;
+  if (asid > MMU_MAX_ASID) return MMU_ERR_ASID;
+  mmu_core_invalidate(mmu, kind, asid, va);
+  return MMU_OK;
+}
+
+/* ---- statistics ---- */
+mmu_status_t mmu_stats_get(const mmu_t *mmu, mmu_stats_t *out) {
+  if (!mmu || !out) return MMU_ERR_NULL;
+  *out = mmu->st;
+  mmu_tlb_stats(mmu->itlb, &out->itlb);
+  mmu_tlb_stats(mmu->dtlb, &out->dtlb);
+  mmu_tlb_stats(mmu->stlb, &out->stlb);
+  return MMU_OK;
+}
+
+mmu_status_t mmu_stats_reset(mmu_t *mmu) {
+  if (!mmu) return MMU_ERR_NULL;
+  memset(&mmu->st, 0, sizeof mmu->st);
+  mmu_tlb_stats_reset(mmu->itlb);
+  mmu_tlb_stats_reset(mmu->dtlb);
+  mmu_tlb_stats_reset(mmu->stlb);
+  return MMU_OK;
+}
+
+/* ---- physical memory ---- */
+mmu_status_t mmu_phys_read(const mmu_t *mmu, uint64_t pa, void *buf, size_t len) {
+  if (!mmu) return MMU_ERR_NULL;
+  return mmu_mem_read(mmu->mem, pa, buf, len);
+}
+
+mmu_status_t mmu_phys_write(mmu_t *mmu, uint64_t pa, const void *buf, size_t len) {
+  if (!mmu) return MMU_ERR_NULL;
+  return mmu_mem_write(mmu->mem, pa, buf, len);
+}
+
+mmu_status_t mmu_phys_zero(mmu_t *mmu, uint64_t pa, size_t len) {
+  if (!mmu) return MMU_ERR_NULL;
+  return mmu_mem_zero(mmu->mem, pa, len);
+}
+
+mmu_status_t mmu_frame_alloc(mmu_t *mmu, uint64_t *pa) {
+  if (!mmu) return MMU_ERR_NULL;
+  return mmu_mem_frame_alloc(mmu->mem, pa);
+}
+
+mmu_status_t mmu_frame_free(mmu_t *mmu, uint64_t pa) {
+  if (!mmu) return MMU_ERR_NULL;
+  if (mmu_mem_is_table(mmu->mem, pa)) return MMU_ERR_STATE; /* owned by a page table */
+  return mmu_mem_frame_free(mmu->mem, pa);
+}
+
+uint64_t mmu_frames_free(const mmu_t *mmu) {
+  return mmu ? mmu_mem_frames_free(mmu->mem) : 0;
+}

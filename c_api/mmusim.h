@@ -1,0 +1,368 @@
+/* mmusim.h — public C API of mmusim, a cycle-approximate model of a CPU's MMU. */
+#ifndef MMUSIM_H
+#define MMUSIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MMU_VERSION_MAJOR 0
+#define MMU_VERSION_MINOR 1
+#define MMU_VERSION_PATCH 0
+
+/* ---- status codes: API misuse or resource problems; a page fault is NOT one of these ---- */
+typedef enum mmu_status {
+  MMU_OK = 0,
+  MMU_ERR_NULL,       /* a required pointer argument was NULL */
+  MMU_ERR_CONFIG,     /* a configuration field is out of its allowed range */
+  MMU_ERR_NOMEM,      /* the host could not allocate memory */
+  MMU_ERR_ALIGN,      /* an address or length is not aligned to the page size */
+  MMU_ERR_RANGE,      /* an address lies beyond physical memory or the virtual address width */
+  MMU_ERR_OVERLAP,    /* the mapping overlaps an existing mapping */
+  MMU_ERR_NOT_MAPPED, /* unmap/protect/lookup of an address that has no mapping */
+  MMU_ERR_ASID,       /* ASID out of range, already in use, or without an address space */
+  MMU_ERR_NO_FRAME,   /* no free physical frame is left */
+  MMU_ERR_ARG,        /* an argument is out of range (enum value, size, flag) */
+  MMU_ERR_IO,         /* a host file could not be opened, read or written */
+  MMU_ERR_PARSE,      /* malformed input (trace line, configuration file) */
+  MMU_ERR_EOF,        /* end of a trace */
+  MMU_ERR_STATE,      /* the call is not valid in the object's current state */
+  MMU_STATUS_COUNT
+} mmu_status_t;
+
+const char *mmu_strerror(mmu_status_t status);
+const char *mmu_version(void); /* "major.minor.patch" */
+
+/* ---- architectural enums ---------------------------------------------------------------- */
+typedef enum mmu_format {
+  MMU_FMT_X86_64_4L = 0, /* x86-64, 4-level paging, 48-bit VA */
+  MMU_FMT_X86_64_5L,     /* x86-64, 5-level paging (CR4.LA57), 57-bit VA */
+  MMU_FMT_SV39,          /* RISC-V Sv39, 3 levels */
+  MMU_FMT_SV48,          /* RISC-V Sv48, 4 levels */
+  MMU_FMT_COUNT
+} mmu_format_t;
+
+typedef enum mmu_op { MMU_OP_READ = 0, MMU_OP_WRITE, MMU_OP_EXEC, MMU_OP_COUNT } mmu_op_t;
+
+typedef enum mmu_page_size {
+  MMU_PAGE_4K = 0, /* leaf at level 0 */
+  MMU_PAGE_2M,     /* leaf at level 1 */
+  MMU_PAGE_1G,     /* leaf at level 2 */
+  MMU_PAGE_SIZES
+} mmu_page_size_t;
+
+uint64_t mmu_page_bytes(mmu_page_size_t size);
+
+typedef enum mmu_repl {
+  MMU_REPL_LRU = 0,
+  MMU_REPL_PLRU, /* tree pseudo-LRU; ways must be a power of two */
+  MMU_REPL_RANDOM /* seeded from mmu_config_t.seed */
+} mmu_repl_t;
+
+/* Fault kinds. The numbering is shared with the Verilog walker (rtl/mmu_walker.sv). */
+typedef enum mmu_fault_kind {
+  MMU_FAULT_NONE = 0,
+  MMU_FAULT_NOT_PRESENT,  /* P=0 (x86) / V=0 (RISC-V) */
+  MMU_FAULT_RSVD,         /* reserved bit or reserved encoding set */
+  MMU_FAULT_MISALIGNED,   /* superpage whose frame is not aligned to its size */
+  MMU_FAULT_NONCANONICAL, /* VA not sign-extended from the top implemented bit */
+  MMU_FAULT_USER,         /* user access to a supervisor page */
+  MMU_FAULT_WRITE,        /* write to a read-only page */
+  MMU_FAULT_NX,           /* instruction fetch from a no-execute page */
+  MMU_FAULT_SMEP,         /* supervisor fetch from a user page with CR4.SMEP */
+  MMU_FAULT_SMAP,         /* supervisor data access to a user page with CR4.SMAP (and !AC) */
+  MMU_FAULT_PKEY,         /* protection-key rights (PKRU) forbid the access */
+  MMU_FAULT_READ,         /* RISC-V: load from a page without R (and not X with MXR) */
+  MMU_FAULT_AD,           /* RISC-V without Svadu: A clear, or D clear on a store */
+  MMU_FAULT_BUS,          /* a PTE address lies outside physical memory (machine check) */
+  MMU_FAULT_KIND_COUNT
+} mmu_fault_kind_t;
+
+const char *mmu_fault_kind_name(mmu_fault_kind_t kind);
+
+/* x86 #PF error code bits (Intel SDM vol. 3, 4.7). */
+#define MMU_PFEC_P (1u << 0)
+#define MMU_PFEC_W (1u << 1)
+#define MMU_PFEC_U (1u << 2)
+#define MMU_PFEC_RSVD (1u << 3)
+#define MMU_PFEC_I (1u << 4)
+#define MMU_PFEC_PK (1u << 5)
+
+/* RISC-V scause values for page faults. */
+#define MMU_CAUSE_FETCH_PAGE_FAULT 12u
+#define MMU_CAUSE_LOAD_PAGE_FAULT 13u
+#define MMU_CAUSE_STORE_PAGE_FAULT 15u
+
+/* ---- configuration ------------------------------------------------------------------------ */
+/* One set-associative array. entries = sets * ways; ways == 0 means "this page size is not
+ * cached at this level". */
+typedef struct mmu_array_config {
+  uint32_t sets;
+  uint32_t ways;
+} mmu_array_config_t;
+
+typedef struct mmu_tlb_config {
+  mmu_array_config_t size[MMU_PAGE_SIZES]; /* one array per page size, probed in parallel */
+  uint32_t latency;                        /* cycles per lookup, hit or miss */
+  mmu_repl_t repl;
+} mmu_tlb_config_t;
+
+/* Page-walk cache for one upper level (entries pointing to the next table). */
+typedef struct mmu_pwc_config {
+  uint32_t entries; /* 0 disables this level's cache */
+  uint32_t ways;    /* entries must be a multiple of ways */
+  uint32_t latency; /* cycles; all levels are probed in parallel, the walk pays the maximum */
+} mmu_pwc_config_t;
+
+/* One level of the cache hierarchy that PTE loads go through (64-byte lines, LRU). */
+typedef struct mmu_cache_config {
+  uint32_t size_bytes; /* 0 disables the level */
+  uint32_t ways;
+  uint32_t latency; /* load-to-use cycles when the line hits at this level (total, not added) */
+} mmu_cache_config_t;
+
+#define MMU_MAX_LEVELS 5
+#define MMU_PWC_LEVELS (MMU_MAX_LEVELS - 1)
+#define MMU_CACHE_LEVELS 3
+#define MMU_MAX_ASID 4095u /* 12-bit PCID / ASID */
+
+typedef struct mmu_config {
+  mmu_format_t format;   /* default MMU_FMT_X86_64_4L */
+  uint64_t phys_bytes;   /* physical memory size; default 16 GiB; 4 KiB multiple, <= 2^46 */
+  uint32_t pa_bits;      /* x86 MAXPHYADDR: PTE address bits above it are reserved; default 46 */
+  mmu_tlb_config_t itlb; /* L1 instruction TLB */
+  mmu_tlb_config_t dtlb; /* L1 data TLB */
+  mmu_tlb_config_t stlb; /* unified L2 TLB */
+  /* pwc[0] caches level-1 entries (x86 PDE cache), pwc[1] level 2 (PDPTE), pwc[2] level 3
+   * (PML4E), pwc[3] level 4 (PML5E). Levels a format does not have are ignored. */
+  mmu_pwc_config_t pwc[MMU_PWC_LEVELS];
+  mmu_cache_config_t cache[MMU_CACHE_LEVELS]; /* L1D, L2, LLC as seen by the page walker */
+  uint32_t dram_latency;                      /* cycles for a PTE load that misses every cache */
+  uint32_t ad_update_latency;                 /* extra cycles of the locked A/D read-modify-write */
+  uint32_t walk_start_latency;                /* cycles from TLB miss to the walker's first load */
+  uint64_t seed;                              /* for random replacement */
+} mmu_config_t;
+
+/* Fills *cfg with the documented defaults (a recent x86 server core; see docs/cost-model.md). */
+void mmu_config_default(mmu_config_t *cfg);
+/* Checks every field. On error writes "field: value N, allowed range ..." into err. */
+mmu_status_t mmu_config_validate(const mmu_config_t *cfg, char *err, size_t err_len);
+/* Reads a JSON file of fields (same names as the struct; nested objects for tlbs/caches) over
+ * the values already in *cfg. Unknown fields and wrong types are errors naming the field. */
+mmu_status_t mmu_config_load_json(const char *path, mmu_config_t *cfg, char *err, size_t err_len);
+/* Writes the configuration as JSON (a string the caller frees with free()). */
+char *mmu_config_to_json(const mmu_config_t *cfg);
+
+/* Processor control state, per MMU instance (per CPU). Defaults: wp, nxe, smep, smap, svadu
+ * on; everything else off. */
+typedef struct mmu_ctrl {
+  bool wp;    /* CR0.WP: supervisor writes honour read-only pages */
+  bool nxe;   /* EFER.NXE: NX bit honoured (else it is a reserved bit) */
+  bool smep;  /* CR4.SMEP */
+  bool smap;  /* CR4.SMAP */
+  bool ac;    /* RFLAGS.AC: suspends SMAP for explicit supervisor accesses */
+  bool pke;   /* CR4.PKE: protection keys for user pages */
+  uint32_t pkru;
+  bool mxr;   /* RISC-V sstatus.MXR: loads from execute-only pages */
+  bool sum;   /* RISC-V sstatus.SUM: supervisor access to U pages */
+  bool svadu; /* RISC-V: hardware A/D update (else a page fault when A/D must change) */
+} mmu_ctrl_t;
+
+/* ---- the MMU ------------------------------------------------------------------------------- */
+typedef struct mmu mmu_t; /* opaque */
+
+mmu_status_t mmu_create(const mmu_config_t *cfg, mmu_t **out); /* cfg NULL = defaults */
+void mmu_destroy(mmu_t *mmu);
+const mmu_config_t *mmu_config(const mmu_t *mmu);
+mmu_status_t mmu_get_ctrl(const mmu_t *mmu, mmu_ctrl_t *ctrl);
+mmu_status_t mmu_set_ctrl(mmu_t *mmu, const mmu_ctrl_t *ctrl);
+
+/* One memory access as the core issues it. */
+typedef struct mmu_access {
+  uint64_t va;
+  mmu_op_t op;
+  bool user;     /* CPL 3 / U-mode */
+  bool implicit; /* implicit supervisor access (descriptor tables...): SMAP ignores AC */
+  uint16_t asid; /* PCID / ASID; selects the address space's root table */
+} mmu_access_t;
+
+/* A page fault is data, not an error status. */
+typedef struct mmu_fault {
+  mmu_fault_kind_t kind; /* MMU_FAULT_NONE when the translation succeeded */
+  uint64_t va;
+  mmu_op_t op;
+  bool user;
+  uint16_t asid;
+  int level;         /* level where the walk stopped (0 = leaf table); -1 before the walk */
+  uint64_t pte;      /* the PTE found at that level (0 if none) */
+  uint64_t pte_addr; /* its physical address (0 if none) */
+  uint32_t error_code; /* x86 #PF error code (MMU_PFEC_*); 0 for a non-canonical #GP */
+  uint32_t cause;      /* RISC-V scause (MMU_CAUSE_*); 0 for x86 */
+} mmu_fault_t;
+
+typedef enum mmu_hit_where {
+  MMU_HIT_L1 = 0, /* L1 ITLB/DTLB */
+  MMU_HIT_L2,     /* unified L2 TLB */
+  MMU_HIT_WALK,   /* page walk (possibly shortened by a page-walk-cache hit) */
+  MMU_HIT_NONE    /* fault before or during the walk */
+} mmu_hit_where_t;
+
+typedef struct mmu_cycles {
+  uint64_t tlb;  /* L1 and L2 TLB lookups */
+  uint64_t pwc;  /* page-walk-cache lookup and walk start */
+  uint64_t walk; /* PTE loads through the cache hierarchy / DRAM */
+  uint64_t ad;   /* accessed/dirty bit updates */
+  uint64_t total;
+} mmu_cycles_t;
+
+typedef struct mmu_result {
+  uint64_t pa;
+  mmu_page_size_t size;
+  mmu_hit_where_t where;
+  int pwc_level;       /* deepest page-walk-cache hit (level whose entry was cached), -1 none */
+  uint32_t walk_reads; /* PTE loads issued */
+  uint32_t walk_writes; /* A/D updates issued */
+  bool writable, user, executable; /* effective rights of the translation */
+  mmu_cycles_t cycles;
+  mmu_fault_t fault;
+} mmu_result_t;
+
+/* Timed translation: TLBs, page-walk caches, walker, A/D updates, statistics. Returns MMU_OK
+ * whenever the access was translated or faulted (see out->fault.kind). */
+mmu_status_t mmu_translate(mmu_t *mmu, const mmu_access_t *acc, mmu_result_t *out);
+/* Zero-time functional translation: same walk and checks, but no TLB/PWC/cache lookups or fills,
+ * no A/D writes, no statistics. Cycles are reported as 0. */
+mmu_status_t mmu_probe(mmu_t *mmu, const mmu_access_t *acc, mmu_result_t *out);
+
+/* ---- address spaces and page tables (real PTEs written into model memory) ------------------ */
+#define MMU_PERM_R (1u << 0)
+#define MMU_PERM_W (1u << 1)
+#define MMU_PERM_X (1u << 2)
+#define MMU_PERM_U (1u << 3) /* user-accessible */
+#define MMU_PERM_G (1u << 4) /* global (survives non-global invalidation) */
+#define MMU_PERM_ALL (MMU_PERM_R | MMU_PERM_W | MMU_PERM_X | MMU_PERM_U | MMU_PERM_G)
+/* Protection key (x86 PK, 0..15) goes in bits 8..11 of perm. */
+#define MMU_PERM_PKEY(k) (((uint32_t)(k)&15u) << 8)
+#define MMU_PERM_PKEY_OF(p) (((p) >> 8) & 15u)
+
+/* Creates the address space for asid (allocates its root table). */
+mmu_status_t mmu_space_create(mmu_t *mmu, uint16_t asid);
+/* Frees every page table of asid (not the mapped frames). Does not invalidate TLBs. */
+mmu_status_t mmu_space_destroy(mmu_t *mmu, uint16_t asid);
+mmu_status_t mmu_space_root(const mmu_t *mmu, uint16_t asid, uint64_t *root_pa);
+
+/* Maps [va, va+len) to [pa, pa+len) with pages of one size. va, pa and len must be aligned to
+ * the page size. Fails with MMU_ERR_OVERLAP (and changes nothing) if any page is mapped.
+ * Page-table edits never invalidate TLBs: call mmu_invalidate as an OS would. */
+mmu_status_t mmu_map(mmu_t *mmu, uint16_t asid, uint64_t va, uint64_t pa, uint64_t len,
+                     uint32_t perm, mmu_page_size_t size);
+/* Unmaps every page in [va, va+len); all must be mapped; superpages must lie wholly inside. */
+mmu_status_t mmu_unmap(mmu_t *mmu, uint16_t asid, uint64_t va, uint64_t len);
+/* Changes permissions of every page in [va, va+len); all must be mapped. */
+mmu_status_t mmu_protect(mmu_t *mmu, uint16_t asid, uint64_t va, uint64_t len, uint32_t perm);
+
+/* The leaf (or the first non-present) PTE that translates va. */
+typedef struct mmu_pte_ref {
+  uint64_t pte_addr; /* physical address of the PTE */
+  uint64_t pte;      /* its raw value */
+  int level;         /* 0 = 4 KiB page table */
+  bool present;
+  bool leaf;
+} mmu_pte_ref_t;
+/* Finds where a walk for va stops: the present leaf, or else the first non-present entry (at any
+ * level; its raw value may be a swap entry). Zero-time, touches nothing. */
+mmu_status_t mmu_pte_lookup(const mmu_t *mmu, uint16_t asid, uint64_t va, mmu_pte_ref_t *ref);
+/* Writes a raw PTE value (e.g. a swap entry with P clear) at the 4 KiB-level slot for va,
+ * allocating the page-table levels above it if needed. */
+mmu_status_t mmu_pte_set(mmu_t *mmu, uint16_t asid, uint64_t va, uint64_t pte);
+
+/* Format-independent view of a leaf PTE. */
+typedef struct mmu_pte_fields {
+  bool present, accessed, dirty;
+  uint32_t perm; /* MMU_PERM_* and pkey */
+  uint64_t pa;   /* frame address */
+} mmu_pte_fields_t;
+mmu_status_t mmu_pte_decode(const mmu_t *mmu, uint64_t pte, int level, mmu_pte_fields_t *f);
+/* Encodes a present leaf at level (0 = 4 KiB), A and D set as given. */
+mmu_status_t mmu_pte_encode(const mmu_t *mmu, const mmu_pte_fields_t *f, int level,
+                            uint64_t *pte);
+
+/* ---- physical memory ------------------------------------------------------------------------ */
+mmu_status_t mmu_phys_read(const mmu_t *mmu, uint64_t pa, void *buf, size_t len);
+mmu_status_t mmu_phys_write(mmu_t *mmu, uint64_t pa, const void *buf, size_t len);
+mmu_status_t mmu_phys_zero(mmu_t *mmu, uint64_t pa, size_t len);
+/* Frame allocator shared by page tables and users (e.g. the firmware). */
+mmu_status_t mmu_frame_alloc(mmu_t *mmu, uint64_t *pa);
+mmu_status_t mmu_frame_free(mmu_t *mmu, uint64_t pa);
+uint64_t mmu_frames_free(const mmu_t *mmu);
+
+/* ---- invalidation ----------------------------------------------------------------------- */
+typedef enum mmu_inval {
+  MMU_INVAL_PAGE = 0, /* one page of asid (and global entries for it), like INVLPG/INVPCID 0 */
+  MMU_INVAL_ASID,     /* all non-global entries of asid (INVPCID 1) */
+  MMU_INVAL_NONGLOBAL, /* all non-global entries (MOV CR3 without PCID) */
+  MMU_INVAL_ALL        /* everything, global too (INVPCID 2) */
+} mmu_inval_t;
+/* Invalidates TLBs and page-walk caches. PAGE also drops the asid's page-walk-cache entries
+ * (as INVLPG does). */
+mmu_status_t mmu_invalidate(mmu_t *mmu, mmu_inval_t kind, uint16_t asid, uint64_t va);
+
+/* ---- statistics ----------------------------------------------------------------------------- */
+typedef struct mmu_tlb_stats {
+  uint64_t lookups, hits, misses, fills, evictions, invalidated;
+  uint64_t hits_by_size[MMU_PAGE_SIZES];
+} mmu_tlb_stats_t;
+
+typedef struct mmu_stats {
+  uint64_t translations;
+  uint64_t faults;
+  uint64_t faults_by_kind[MMU_FAULT_KIND_COUNT];
+  mmu_tlb_stats_t itlb, dtlb, stlb;
+  uint64_t pwc_lookups, pwc_hits_by_level[MMU_MAX_LEVELS]; /* index = level of the cached entry */
+  uint64_t walks, walk_reads, walk_writes;
+  uint64_t walk_reads_by_level[MMU_MAX_LEVELS];
+  uint64_t dirty_assists; /* write hit on a TLB entry with D clear: re-walk to set D */
+  uint64_t cache_hits[MMU_CACHE_LEVELS], dram_reads;
+  mmu_cycles_t cycles; /* summed over all translations */
+} mmu_stats_t;
+
+mmu_status_t mmu_stats_get(const mmu_t *mmu, mmu_stats_t *out);
+mmu_status_t mmu_stats_reset(mmu_t *mmu);
+/* JSON text of the statistics; caller frees with free(). NULL on error. */
+char *mmu_stats_to_json(const mmu_stats_t *stats);
+
+/* ---- traces --------------------------------------------------------------------------------- */
+typedef enum mmu_trace_format {
+  MMU_TRACE_AUTO = 0, /* lackey if the first access line looks like lackey, else text */
+  MMU_TRACE_TEXT,     /* "R|W|X <hex address> [size]" per line, '#' comments */
+  MMU_TRACE_LACKEY    /* valgrind --tool=lackey --trace-mem=yes output */
+} mmu_trace_format_t;
+
+typedef struct mmu_trace mmu_trace_t;
+typedef struct mmu_trace_rec {
+  uint64_t va;
+  uint32_t size; /* bytes, >= 1 */
+  mmu_op_t op;
+} mmu_trace_rec_t;
+
+mmu_status_t mmu_trace_open(const char *path, mmu_trace_format_t fmt, mmu_trace_t **out);
+/* Next access; MMU_ERR_EOF at the end; MMU_ERR_PARSE on a malformed line, with
+ * mmu_trace_error() giving "file:line: what". A lackey 'M' line yields a read then a write. */
+mmu_status_t mmu_trace_next(mmu_trace_t *tr, mmu_trace_rec_t *rec);
+const char *mmu_trace_error(const mmu_trace_t *tr);
+uint64_t mmu_trace_line(const mmu_trace_t *tr);
+void mmu_trace_close(mmu_trace_t *tr);
+
+/* Translates one trace record; an access that straddles a page boundary is translated once per
+ * page it touches (results summed; the first fault stops it). pages_out may be NULL. */
+mmu_status_t mmu_translate_range(mmu_t *mmu, const mmu_access_t *acc, uint32_t size,
+                                 mmu_result_t *out, uint32_t *pages_out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MMUSIM_H */

@@ -1,0 +1,44 @@
+/* memory.h — sparse physical memory with real contents, a frame allocator, and the latency model
+ * (set-associative caches of 64-byte lines, then DRAM) that PTE loads go through. */
+#ifndef MMU_MEMORY_H
+#define MMU_MEMORY_H
+
+#include "mmusim.h"
+
+#define MMU_FRAME_BYTES 4096u
+#define MMU_LINE_BYTES 64u
+#define MMU_PHYS_MAX (1ull << 40) /* the directory is sized for at most 1 TiB */
+
+typedef struct mmu_mem mmu_mem_t;
+
+mmu_status_t mmu_mem_create(uint64_t phys_bytes, const mmu_cache_config_t cache[MMU_CACHE_LEVELS],
+                            uint32_t dram_latency, mmu_mem_t **out);
+void mmu_mem_destroy(mmu_mem_t *mem);
+uint64_t mmu_mem_size(const mmu_mem_t *mem);
+
+/* 8-byte aligned word access; false when pa is outside memory. Untouched memory reads as 0. */
+bool mmu_mem_read64(const mmu_mem_t *mem, uint64_t pa, uint64_t *v);
+bool mmu_mem_write64(mmu_mem_t *mem, uint64_t pa, uint64_t v);
+mmu_status_t mmu_mem_read(const mmu_mem_t *mem, uint64_t pa, void *buf, size_t len);
+mmu_status_t mmu_mem_write(mmu_mem_t *mem, uint64_t pa, const void *buf, size_t len);
+mmu_status_t mmu_mem_zero(mmu_mem_t *mem, uint64_t pa, size_t len);
+/* Direct pointer to a frame's bytes (allocating its storage), NULL if outside memory. */
+uint8_t *mmu_mem_frame_ptr(mmu_mem_t *mem, uint64_t pa);
+
+/* Latency model: cycles for a PTE-sized access at pa; updates cache state. *level_out is the
+ * cache level that hit (0..MMU_CACHE_LEVELS-1) or MMU_CACHE_LEVELS for DRAM. */
+uint32_t mmu_mem_timed_access(mmu_mem_t *mem, uint64_t pa, int *level_out);
+void mmu_mem_cache_flush(mmu_mem_t *mem);
+
+/* Frame allocator (top of memory downwards, so user-chosen low addresses rarely collide). */
+mmu_status_t mmu_mem_frame_alloc(mmu_mem_t *mem, uint64_t *pa);
+mmu_status_t mmu_mem_frame_free(mmu_mem_t *mem, uint64_t pa);
+bool mmu_mem_frame_allocated(const mmu_mem_t *mem, uint64_t pa);
+uint64_t mmu_mem_frames_free(const mmu_mem_t *mem);
+/* Page-table frames are marked so that a user mapping cannot point data at them by mistake. */
+void mmu_mem_mark_table(mmu_mem_t *mem, uint64_t pa, bool is_table);
+bool mmu_mem_is_table(const mmu_mem_t *mem, uint64_t pa);
+/* Host bytes used by the model's memory bookkeeping (not frame contents), for benchmarks. */
+size_t mmu_mem_host_bytes(const mmu_mem_t *mem, size_t *frame_bytes);
+
+#endif

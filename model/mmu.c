@@ -1,0 +1,178 @@
+/* mmu.c — the MMU top: TLB hierarchy, then page-walk caches and walker on a miss. */
+#include "mmu.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+mmu_status_t mmu_core_create(const mmu_config_t *cfg, mmu_t **out) {
+  mmu_t *m = calloc(1, sizeof *m);
+  if (!m) return MMU_ERR_NOMEM;
+  m->cfg = *cfg;
+  m->fmt = mmu_fmt_get(cfg->format);
+  m->ctrl = (mmu_ctrl_t){.wp = true, .nxe = true, .smep = true, .smap = true, .svadu = true};
+  mmu_status_t s = mmu_mem_create(cfg->phys_bytes, cfg->cache, cfg->dram_latency, &m->mem);
+  if (!s) s = mmu_tlb_create(&cfg->itlb, cfg->seed, &m->itlb);
+  if (!s) s = mmu_tlb_create(&cfg->dtlb, cfg->seed * 3 + 1, &m->dtlb);
+  if (!s) s = mmu_tlb_create(&cfg->stlb, cfg->seed * 7 + 2, &m->stlb);
+  if (!s) s = mmu_pwc_create(cfg->pwc, m->fmt->levels, &m->pwc);
+  if (s) {
+    mmu_core_destroy(m);
+    return s;
+  }
+  *out = m;
+  return MMU_OK;
+}
+
+void mmu_core_destroy(mmu_t *m) {
+  if (!m) return;
+  if (m->ext && m->ext_destroy) m->ext_destroy(m->ext);
+  mmu_pwc_destroy(m->pwc);
+  mmu_tlb_destroy(m->stlb);
+  mmu_tlb_destroy(m->dtlb);
+  mmu_tlb_destroy(m->itlb);
+  mmu_mem_destroy(m->mem);
+  free(m);
+}
+
+mmu_walk_env_t mmu_core_walk_env(mmu_t *m, bool timed) {
+  return (mmu_walk_env_t){.fmt = m->fmt,
+                          .mem = m->mem,
+                          .pwc = timed ? m->pwc : NULL,
+                          .ctrl = &m->ctrl,
+                          .pa_bits = m->cfg.pa_bits,
+                          .ad_update_latency = m->cfg.ad_update_latency,
+                          .walk_start_latency = m->cfg.walk_start_latency,
+                          .timed = timed};
+}
+
+static void result_from_entry(mmu_result_t *out, const mmu_tlb_entry_t *e, uint64_t va) {
+  out->pa = e->base | (va & ((1ull << mmu_page_shift((mmu_page_size_t)e->size)) - 1));
+  out->size = (mmu_page_size_t)e->size;
+  out->writable = e->w;
+  out->user = e->u;
+  out->executable = e->x;
+}
+
+/* A TLB hit whose cached rights forbid the access faults like the walk would; the TLB entry is
+ * dropped, as x86 does on a page fault (SDM 4.10.4.1). The record's PTE is looked up for info. */
+static void tlb_fault(mmu_t *m, const mmu_access_t *acc, const mmu_tlb_entry_t *e,
+                      mmu_fault_kind_t kind, mmu_result_t *out) {
+  mmu_walk_env_t env = mmu_core_walk_env(m, false);
+  mmu_walk_t w;
+  mmu_walk(&env, m->root[acc->asid], acc, &w);
+  uint64_t pte = w.fault.pte, addr = w.fault.pte_addr;
+  mmu_fault_make(&out->fault, m->fmt, &m->ctrl, kind, acc, e->level, pte, addr);
+  mmu_tlb_drop(m->itlb, acc->va, acc->asid);
+  mmu_tlb_drop(m->dtlb, acc->va, acc->asid);
+  mmu_tlb_drop(m->stlb, acc->va, acc->asid);
+}
+
+void mmu_core_translate(mmu_t *m, const mmu_access_t *acc, mmu_result_t *out, bool timed) {
+  memset(out, 0, sizeof *out);
+  out->pwc_level = -1;
+  out->where = MMU_HIT_NONE;
+  mmu_fault_make(&out->fault, m->fmt, &m->ctrl, MMU_FAULT_NONE, acc, -1, 0, 0);
+  if (timed) m->st.translations++;
+
+  mmu_tlb_t *l1 = acc->op == MMU_OP_EXEC ? m->itlb : m->dtlb;
+  mmu_tlb_entry_t e;
+  bool hit = false;
+  if (timed && mmu_va_canonical(m->fmt, acc->va)) {
+    out->cycles.tlb = mmu_tlb_latency(l1);
+    if (mmu_tlb_lookup(l1, acc->va, acc->asid, &e)) {
+      hit = true;
+      out->where = MMU_HIT_L1;
+    } else {
+      out->cycles.tlb += mmu_tlb_latency(m->stlb);
+      if (mmu_tlb_lookup(m->stlb, acc->va, acc->asid, &e)) {
+        hit = true;
+        out->where = MMU_HIT_L2;
+        mmu_tlb_fill(l1, &e);
+      }
+    }
+  }
+  if (hit) {
+    mmu_rights_t r = {e.r, e.w, e.x, e.u, e.pkey};
+    mmu_fault_kind_t kind = mmu_check_rights(m->fmt, &m->ctrl, &r, acc);
+    if (kind != MMU_FAULT_NONE) {
+      tlb_fault(m, acc, &e, kind, out);
+      goto done;
+    }
+    if (acc->op != MMU_OP_WRITE || e.dirty) {
+      result_from_entry(out, &e, acc->va);
+      goto done;
+    }
+    /* A write through an entry with D clear: re-walk to set D (x86 microcode assist). */
+    m->st.dirty_assists++;
+  }
+
+  mmu_walk_env_t env = mmu_core_walk_env(m, timed);
+  mmu_walk_t w;
+  if (m->walk_fn && timed)
+    m->walk_fn(m->walk_ctx, &env, m->root[acc->asid], acc, &w);
+  else
+    mmu_walk(&env, m->root[acc->asid], acc, &w);
+  out->fault = w.fault;
+  out->walk_reads = w.reads;
+  out->walk_writes = w.writes;
+  out->pwc_level = w.pwc_level;
+  out->cycles.pwc = w.cyc_pwc;
+  out->cycles.walk = w.cyc_walk;
+  out->cycles.ad = w.cyc_ad;
+  if (timed) {
+    m->st.walks += w.fault.kind != MMU_FAULT_NONCANONICAL;
+    m->st.walk_reads += w.reads;
+    m->st.walk_writes += w.writes;
+    for (int l = 0; l < MMU_MAX_LEVELS; l++) m->st.walk_reads_by_level[l] += w.reads_by_level[l];
+    for (int c = 0; c < MMU_CACHE_LEVELS; c++) m->st.cache_hits[c] += w.cache_level_hits[c];
+    m->st.dram_reads += w.cache_level_hits[MMU_CACHE_LEVELS];
+    if (m->pwc && w.fault.kind != MMU_FAULT_NONCANONICAL) {
+      m->st.pwc_lookups++;
+      if (w.pwc_level > 0) m->st.pwc_hits_by_level[w.pwc_level]++;
+    }
+  }
+  if (w.fault.kind == MMU_FAULT_NONE) {
+    mmu_tlb_entry_t ne = {.vpn = acc->va >> (12 + 9 * w.leaf_level),
+                          .base = w.pa & ~(mmu_level_bytes(w.leaf_level) - 1),
+                          .asid = acc->asid,
+                          .size = (uint8_t)w.leaf_level,
+                          .valid = true,
+                          .global = w.global,
+                          .r = w.rights.r,
+                          .w = w.rights.w,
+                          .x = w.rights.x,
+                          .u = w.rights.u,
+                          .dirty = w.dirty,
+                          .pkey = w.rights.pkey,
+                          .level = (int8_t)w.leaf_level};
+    result_from_entry(out, &ne, acc->va);
+    out->where = MMU_HIT_WALK;
+    if (timed) {
+      mmu_tlb_fill(m->stlb, &ne);
+      mmu_tlb_fill(l1, &ne);
+    }
+  }
+
+done:
+  out->cycles.total = out->cycles.tlb + out->cycles.pwc + out->cycles.walk + out->cycles.ad;
+  if (!timed) {
+    memset(&out->cycles, 0, sizeof out->cycles);
+    return;
+  }
+  m->st.cycles.tlb += out->cycles.tlb;
+  m->st.cycles.pwc += out->cycles.pwc;
+  m->st.cycles.walk += out->cycles.walk;
+  m->st.cycles.ad += out->cycles.ad;
+  m->st.cycles.total += out->cycles.total;
+  if (out->fault.kind != MMU_FAULT_NONE) {
+    m->st.faults++;
+    m->st.faults_by_kind[out->fault.kind]++;
+  }
+}
+
+void mmu_core_invalidate(mmu_t *m, mmu_inval_t kind, uint16_t asid, uint64_t va) {
+  mmu_tlb_invalidate(m->itlb, kind, asid, va);
+  mmu_tlb_invalidate(m->dtlb, kind, asid, va);
+  mmu_tlb_invalidate(m->stlb, kind, asid, va);
+  mmu_pwc_invalidate(m->pwc, kind, asid);
+}

@@ -1,0 +1,191 @@
+/* walker.c — the page walk: one loop over levels, each bad-PTE rule an early exit, one fault exit. */
+#include "walker.h"
+
+#include <string.h>
+
+mmu_fault_kind_t mmu_check_rights(const mmu_fmt_t *fmt, const mmu_ctrl_t *c, const mmu_rights_t *r,
+                                  const mmu_access_t *acc) {
+  bool wr = acc->op == MMU_OP_WRITE, ex = acc->op == MMU_OP_EXEC;
+  if (!fmt->x86) { /* RISC-V privileged spec, 4.3.2 steps 5-6 */
+    if (acc->user && !r->u) return MMU_FAULT_USER;
+    if (!acc->user && r->u) {
+      if (ex) return MMU_FAULT_SMEP; /* S-mode never executes U pages */
+      if (!c->sum) return MMU_FAULT_SMAP;
+    }
+    if (acc->op == MMU_OP_READ && !(r->r || (c->mxr && r->x))) return MMU_FAULT_READ;
+    if (wr && !r->w) return MMU_FAULT_WRITE;
+    if (ex && !r->x) return MMU_FAULT_NX;
+    return MMU_FAULT_NONE;
+  }
+  /* Intel SDM vol. 3, 4.6 (access rights) and 4.6.2 (protection keys). */
+  bool pk_ad = (c->pkru >> (2 * r->pkey)) & 1u, pk_wd = (c->pkru >> (2 * r->pkey + 1)) & 1u;
+  if (acc->user) {
+    if (!r->u) return MMU_FAULT_USER;
+    if (wr && !r->w) return MMU_FAULT_WRITE;
+    if (ex && !r->x) return MMU_FAULT_NX;
+    if (c->pke && !ex && pk_ad) return MMU_FAULT_PKEY;
+    if (c->pke && wr && pk_wd) return MMU_FAULT_PKEY;
+    return MMU_FAULT_NONE;
+  }
+  if (r->u && ex && c->smep) return MMU_FAULT_SMEP;
+  if (r->u && !ex && c->smap && (acc->implicit || !c->ac)) return MMU_FAULT_SMAP;
+  if (wr && !r->w && c->wp) return MMU_FAULT_WRITE;
+  if (ex && !r->x) return MMU_FAULT_NX;
+  if (c->pke && r->u && !ex && pk_ad) return MMU_FAULT_PKEY;
+  if (c->pke && r->u && wr && pk_wd && c->wp) return MMU_FAULT_PKEY;
+  return MMU_FAULT_NONE;
+}
+
+void mmu_fault_make(mmu_fault_t *f, const mmu_fmt_t *fmt, const mmu_ctrl_t *c,
+                    mmu_fault_kind_t kind, const mmu_access_t *acc, int level, uint64_t pte,
+                    uint64_t pte_addr) {
+  memset(f, 0, sizeof *f);
+  f->kind = kind;
+  f->va = acc->va;
+  f->op = acc->op;
+  f->user = acc->user;
+  f->asid = acc->asid;
+  f->level = level;
+  f->pte = pte;
+  f->pte_addr = pte_addr;
+  if (kind == MMU_FAULT_NONE) return;
+  if (fmt->x86) {
+    if (kind == MMU_FAULT_NONCANONICAL || kind == MMU_FAULT_BUS) return; /* #GP / #MC */
+    uint32_t ec = 0;
+    if (kind != MMU_FAULT_NOT_PRESENT) ec |= MMU_PFEC_P;
+    if (acc->op == MMU_OP_WRITE) ec |= MMU_PFEC_W;
+    if (acc->user) ec |= MMU_PFEC_U;
+    if (kind == MMU_FAULT_RSVD || kind == MMU_FAULT_MISALIGNED) ec |= MMU_PFEC_RSVD;
+    if (acc->op == MMU_OP_EXEC && (c->nxe || c->smep)) ec |= MMU_PFEC_I;
+    if (kind == MMU_FAULT_PKEY) ec |= MMU_PFEC_PK;
+    f->error_code = ec;
+  } else if (kind != MMU_FAULT_BUS) {
+    f->cause = acc->op == MMU_OP_EXEC    ? MMU_CAUSE_FETCH_PAGE_FAULT
+               : acc->op == MMU_OP_WRITE ? MMU_CAUSE_STORE_PAGE_FAULT
+                                         : MMU_CAUSE_LOAD_PAGE_FAULT;
+  }
+}
+
+typedef struct ad_write {
+  uint64_t addr, val;
+} ad_write_t;
+
+static uint64_t load_pte(const mmu_walk_env_t *env, mmu_walk_t *w, uint64_t addr, int level,
+                         bool *ok) {
+  uint64_t pte = 0;
+  *ok = mmu_mem_read64(env->mem, addr, &pte);
+  if (!*ok || !env->timed) return pte;
+  int where;
+  w->cyc_walk += mmu_mem_timed_access(env->mem, addr, &where);
+  w->cache_level_hits[where]++;
+  w->reads++;
+  w->reads_by_level[level]++;
+  return pte;
+}
+
+void mmu_walk(const mmu_walk_env_t *env, uint64_t root, const mmu_access_t *acc, mmu_walk_t *w) {
+  const mmu_fmt_t *fmt = env->fmt;
+  memset(w, 0, sizeof *w);
+  w->pwc_level = -1;
+  mmu_fault_kind_t kind = MMU_FAULT_NONE;
+  int level = fmt->levels - 1;
+  uint64_t table = root, pte = 0, pte_addr = 0;
+  mmu_rights_t rights = {true, true, true, true, 0};
+  ad_write_t ad[MMU_MAX_LEVELS];
+  int nad = 0;
+  mmu_pte_dec_t d;
+
+  if (!mmu_va_canonical(fmt, acc->va)) {
+    kind = MMU_FAULT_NONCANONICAL;
+    level = -1;
+    goto fault;
+  }
+  if (env->timed) {
+    w->cyc_pwc = env->walk_start_latency;
+    if (env->pwc) {
+      mmu_pwc_entry_t e;
+      w->cyc_pwc += mmu_pwc_latency(env->pwc);
+      int hit = mmu_pwc_lookup(env->pwc, acc->va, acc->asid, &e);
+      if (hit > 0) {
+        table = e.next_table;
+        rights.w = e.w, rights.u = e.u, rights.x = e.x;
+        level = hit - 1;
+        w->pwc_level = hit;
+      }
+    }
+  }
+
+  for (;; level--) {
+    bool ok;
+    pte_addr = table + 8u * mmu_va_index(acc->va, level);
+    pte = load_pte(env, w, pte_addr, level, &ok);
+    if (!ok) {
+      kind = MMU_FAULT_BUS;
+      goto fault;
+    }
+    mmu_pte_decode_fmt(fmt, pte, level, env->ctrl, env->pa_bits, &d);
+    if (!d.present) {
+      kind = MMU_FAULT_NOT_PRESENT;
+      goto fault;
+    }
+    if (d.rsvd) {
+      kind = MMU_FAULT_RSVD;
+      goto fault;
+    }
+    if (d.misaligned) {
+      kind = MMU_FAULT_MISALIGNED;
+      goto fault;
+    }
+    if (fmt->x86) {
+      /* R/W and U/S are ANDed down the walk, NX is ORed (SDM 4.6.1); A is set at every level. */
+      rights.w &= d.w, rights.u &= d.u, rights.x &= d.x;
+      if (!d.a) ad[nad++] = (ad_write_t){pte_addr, pte | mmu_pte_a_bit(fmt)};
+    }
+    if (d.leaf) break;
+    table = d.addr;
+    if (env->timed && env->pwc) {
+      mmu_pwc_entry_t e = {table, rights.w, rights.u, rights.x};
+      mmu_pwc_fill(env->pwc, level, acc->va, acc->asid, &e);
+    }
+  }
+
+  if (!fmt->x86) rights = (mmu_rights_t){d.r, d.w, d.x, d.u, 0};
+  rights.pkey = d.pkey;
+  kind = mmu_check_rights(fmt, env->ctrl, &rights, acc);
+  if (kind != MMU_FAULT_NONE) goto fault;
+
+  /* Accessed/dirty: x86 always updates in hardware; RISC-V only with Svadu, else it faults. */
+  bool need_d = acc->op == MMU_OP_WRITE && !d.d;
+  if (fmt->x86) {
+    if (need_d) {
+      if (nad && ad[nad - 1].addr == pte_addr)
+        ad[nad - 1].val |= mmu_pte_d_bit(fmt);
+      else
+        ad[nad++] = (ad_write_t){pte_addr, pte | mmu_pte_d_bit(fmt)};
+    }
+  } else if (!d.a || need_d) {
+    if (!env->ctrl->svadu) {
+      kind = MMU_FAULT_AD;
+      goto fault;
+    }
+    ad[nad++] = (ad_write_t){pte_addr, pte | mmu_pte_a_bit(fmt) | (need_d ? mmu_pte_d_bit(fmt) : 0)};
+  }
+  if (env->timed) {
+    for (int i = 0; i < nad; i++) {
+      mmu_mem_write64(env->mem, ad[i].addr, ad[i].val);
+      w->cyc_ad += env->ad_update_latency + mmu_mem_timed_access(env->mem, ad[i].addr, NULL);
+      w->writes++;
+    }
+  }
+  w->leaf_level = level;
+  w->pa = d.addr | (acc->va & (mmu_level_bytes(level) - 1));
+  w->rights = rights;
+  w->global = d.g;
+  w->dirty = d.d || (env->timed && acc->op == MMU_OP_WRITE);
+  mmu_fault_make(&w->fault, fmt, env->ctrl, MMU_FAULT_NONE, acc, level, pte, pte_addr);
+  return;
+
+fault:
+  w->leaf_level = level;
+  mmu_fault_make(&w->fault, fmt, env->ctrl, kind, acc, level, pte, pte_addr);
+}
