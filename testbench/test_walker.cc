@@ -1,0 +1,351 @@
+// test_walker.cc — the page walk: formats, page sizes, fault checks, A/D updates, timing.
+#include "support/fixtures.h"
+
+using namespace mmutest;
+
+namespace {
+
+mmu_config_t Cfg(mmu_format_t f = MMU_FMT_X86_64_4L) {
+  mmu_config_t c;
+  mmu_config_default(&c);
+  c.format = f;
+  return c;
+}
+
+constexpr uint64_t kUserRW = kP | kRW | kUS;
+
+TEST(Walker, FourLevelWalkReachesTheFrameTheHandBuiltTablesName) {
+  mmu_config_t c = Cfg();
+  Mmu m(&c);
+  HandTables t(m, 1);
+  t.Map(0x7f1234567000, 0x5000, 0, kUserRW);
+  mmu_result_t r = m.Translate(0x7f1234567abc);
+  EXPECT_EQ(r.fault.kind, MMU_FAULT_NONE);
+  EXPECT_EQ(r.pa, 0x5abcu);
+  EXPECT_EQ(r.size, MMU_PAGE_4K);
+  EXPECT_EQ(r.walk_reads, 4u);
+  EXPECT_EQ(r.where, MMU_HIT_WALK);
+}
+
+TEST(Walker, FiveLevelWalkUsesFiveReadsAnd57BitAddresses) {
+  mmu_config_t c = Cfg(MMU_FMT_X86_64_5L);
+  Mmu m(&c);
+  HandTables t(m, 1);
+  const uint64_t va = 0x00ff123456789000ull;  // needs bits above 47
+  t.Map(va, 0x9000, 0, kUserRW);
+  mmu_result_t r = m.Translate(va + 0x10);
+  EXPECT_EQ(r.fault.kind, MMU_FAULT_NONE);
+  EXPECT_EQ(r.pa, 0x9010u);
+  EXPECT_EQ(r.walk_reads, 5u);
+}
+
+TEST(Walker, NonCanonicalAddressFaultsBeforeAnyMemoryReference) {
+  mmu_config_t c = Cfg();
+  Mmu m(&c);
+  mmu_result_t r = m.Translate(0x0000800000000000ull);
+  EXPECT_EQ(r.fault.kind, MMU_FAULT_NONCANONICAL);
+  EXPECT_EQ(r.fault.level, -1);
+  EXPECT_EQ(r.walk_reads, 0u);
+  EXPECT_EQ(r.fault.error_code, 0u);  // #GP, not #PF
+  // The same address is canonical under 5-level paging.
+  mmu_config_t c5 = Cfg(MMU_FMT_X86_64_5L);
+  Mmu m5(&c5);
+  EXPECT_EQ(m5.Translate(0x0000800000000000ull).fault.kind, MMU_FAULT_NOT_PRESENT);
+}
+
+TEST(Walker, TwoMegabytePageTranslatesWithOneFewerLevel) {
+  mmu_config_t c = Cfg();
+  Mmu m(&c);
+  HandTables t(m, 1);
+  t.Map(0x40000000, 0x80000000, 1, kUserRW);
+  mmu_result_t r = m.Translate(0x400abcde);
+  EXPECT_EQ(r.fault.kind, MMU_FAULT_NONE);
+  EXPECT_EQ(r.pa, 0x800abcdeu);
+  EXPECT_EQ(r.size, MMU_PAGE_2M);
+  EXPECT_EQ(r.walk_reads, 3u);
+}
+
+TEST(Walker, OneGigabytePageTranslatesWithTwoFewerLevels) {
+  mmu_config_t c = Cfg();
+  Mmu m(&c);
+  HandTables t(m, 1);
+  t.Map(0x8000000000ull, 0x40000000, 2, kUserRW);
+  mmu_result_t r = m.Translate(0x8012345678ull);
+  EXPECT_EQ(r.fault.kind, MMU_FAULT_NONE);
+  EXPECT_EQ(r.pa, 0x52345678u);
+  EXPECT_EQ(r.size, MMU_PAGE_1G);
+  EXPECT_EQ(r.walk_reads, 2u);
+}
+
+TEST(Walker, MisalignedSuperpageFaultsAsReservedAtItsLevel) {
+  mmu_config_t c = Cfg();
+  Mmu m(&c);
+  HandTables t(m, 1);
+  t.Map(0x40000000, 0x80000000 | 0x2000, 1, kUserRW);  // bit 13 set inside a 2 MiB frame
+  mmu_result_t r = m.Translate(0x40000000);
+  EXPECT_EQ(r.fault.kind, MMU_FAULT_MISALIGNED);
+  EXPECT_EQ(r.fault.level, 1);
+  EXPECT_EQ(r.fault.error_code, MMU_PFEC_P | MMU_PFEC_U | MMU_PFEC_RSVD);
+}
+
+TEST(Walker, ReservedAddressBitAboveMaxPhysAddrFaults) {
+  mmu_config_t c = Cfg();
+  c.pa_bits = 46;
+  Mmu m(&c);
+  HandTables t(m, 1);
+  t.Map(0x1000, 0x3000 | (1ull << 47), 0, kUserRW);
+  mmu_result_t r = m.Translate(0x1000);
+  EXPECT_EQ(r.fault.kind, MMU_FAULT_RSVD);
+  EXPECT_EQ(r.fault.level, 0);
+  EXPECT_EQ(r.fault.pte & (1ull << 47), 1ull << 47);
+}
+
+TEST(Walker, NotPresentReportsTheLevelAndEntryWhereTheWalkStopped) {
+  mmu_config_t c = Cfg();
+  Mmu m(&c);
+  HandTables t(m, 1);
+  t.Map(0x200000, 0x3000, 0, kUserRW);
+  // Same PDPT, different PD entry: the PD entry (level 1) is empty.
+  mmu_result_t r = m.Translate(0x400000, MMU_OP_WRITE);
+  EXPECT_EQ(r.fault.kind, MMU_FAULT_NOT_PRESENT);
+  EXPECT_EQ(r.fault.level, 1);
+  EXPECT_EQ(r.fault.pte, 0u);
+  EXPECT_EQ(r.fault.pte_addr, t.EntryAddr(0x400000, 1));
+  EXPECT_EQ(r.fault.error_code, MMU_PFEC_W | MMU_PFEC_U);
+}
+
+TEST(Walker, NxFetchFaultsAtTheLeafLevelWithTheFetchBit) {
+  mmu_config_t c = Cfg();
+  Mmu m(&c);
+  HandTables t(m, 1);
+  t.Map(0x7ffff000, 0x6000, 0, kUserRW | kNX);  // a stack page
+  mmu_result_t r = m.Translate(0x7ffff100, MMU_OP_EXEC);
+  EXPECT_EQ(r.fault.kind, MMU_FAULT_NX);
+  EXPECT_EQ(r.fault.level, 0);
+  EXPECT_EQ(r.fault.error_code, MMU_PFEC_P | MMU_PFEC_U | MMU_PFEC_I);
+  // Data reads of the same page are fine.
+  EXPECT_EQ(m.Translate(0x7ffff100).fault.kind, MMU_FAULT_NONE);
+}
+
+TEST(Walker, NxOnAnUpperLevelForbidsFetchesFromEveryPageBelow) {
+  mmu_config_t c = Cfg();
+  Mmu m(&c);
+  HandTables t(m, 1);
+  t.Map(0x600000, 0x7000, 0, kUserRW);
+  t.SetEntry(0x600000, 1, t.Entry(0x600000, 1) | kNX);
+  EXPECT_EQ(m.Translate(0x600000, MMU_OP_EXEC).fault.kind, MMU_FAULT_NX);
+}
+
+TEST(Walker, ReadOnlyUpperLevelMakesTheLeafReadOnly) {
+  mmu_config_t c = Cfg();
+  Mmu m(&c);
+  HandTables t(m, 1);
+  t.Map(0x600000, 0x7000, 0, kUserRW);
+  t.SetEntry(0x600000, 2, t.Entry(0x600000, 2) & ~kRW);
+  mmu_result_t r = m.Translate(0x600000, MMU_OP_WRITE);
+  EXPECT_EQ(r.fault.kind, MMU_FAULT_WRITE);
+  EXPECT_EQ(r.fault.error_code, MMU_PFEC_P | MMU_PFEC_W | MMU_PFEC_U);
+}
+
+TEST(Walker, UserAccessToSupervisorPageFaults) {
+  mmu_config_t c = Cfg();
+  Mmu m(&c);
+  HandTables t(m, 1);
+  t.Map(0xffff800000001000ull, 0x8000, 0, kP | kRW);
+  mmu_result_t r = m.Translate(0xffff800000001000ull, MMU_OP_READ, true);
+  EXPECT_EQ(r.fault.kind, MMU_FAULT_USER);
+  EXPECT_EQ(r.fault.error_code, MMU_PFEC_P | MMU_PFEC_U);
+  EXPECT_EQ(m.Translate(0xffff800000001000ull, MMU_OP_READ, false).fault.kind, MMU_FAULT_NONE);
+}
+
+TEST(Walker, AccessedBitsAreSetInMemoryOnEveryLevelAndDirtyOnlyOnWrite) {
+  mmu_config_t c = Cfg();
+  Mmu m(&c);
+  HandTables t(m, 1);
+  t.Map(0x1000, 0x3000, 0, kUserRW);
+  m.Translate(0x1000, MMU_OP_READ);
+  for (int l = 3; l >= 0; l--) EXPECT_TRUE(t.Entry(0x1000, l) & kA) << "level " << l;
+  EXPECT_FALSE(t.Entry(0x1000, 0) & kD);
+  mmu_result_t w = m.Translate(0x1000, MMU_OP_WRITE);
+  EXPECT_EQ(w.fault.kind, MMU_FAULT_NONE);
+  EXPECT_TRUE(t.Entry(0x1000, 0) & kD);
+  for (int l = 3; l >= 1; l--) EXPECT_FALSE(t.Entry(0x1000, l) & kD) << "level " << l;
+}
+
+TEST(Walker, FaultingWalkWritesNoAccessedBits) {
+  mmu_config_t c = Cfg();
+  Mmu m(&c);
+  HandTables t(m, 1);
+  t.Map(0x1000, 0x3000, 0, kP | kUS);  // read-only
+  mmu_result_t r = m.Translate(0x1000, MMU_OP_WRITE);
+  EXPECT_EQ(r.fault.kind, MMU_FAULT_WRITE);
+  EXPECT_EQ(r.walk_writes, 0u);
+  EXPECT_FALSE(t.Entry(0x1000, 0) & kA);
+}
+
+TEST(Walker, ColdWalkCostsOneDramLoadPerLevelPlusTimedAccessedUpdates) {
+  mmu_config_t c = Cfg();
+  Mmu m(&c);
+  HandTables t(m, 1);
+  t.Map(0x1000, 0x3000, 0, kUserRW);
+  mmu_result_t r = m.Translate(0x1000);
+  EXPECT_EQ(r.cycles.tlb, uint64_t(c.dtlb.latency + c.stlb.latency));
+  uint32_t pwc_lat = 0;
+  for (auto &p : c.pwc) pwc_lat = std::max(pwc_lat, p.entries ? p.latency : 0);
+  EXPECT_EQ(r.cycles.pwc, uint64_t(c.walk_start_latency + pwc_lat));
+  EXPECT_EQ(r.cycles.walk, 4ull * c.dram_latency);
+  // Four A updates, each a locked RMW on a line the walk just brought into L1.
+  EXPECT_EQ(r.walk_writes, 4u);
+  EXPECT_EQ(r.cycles.ad, 4ull * (c.ad_update_latency + c.cache[0].latency));
+  EXPECT_EQ(r.cycles.total, r.cycles.tlb + r.cycles.pwc + r.cycles.walk + r.cycles.ad);
+}
+
+TEST(Walker, CachedPteLinesMakeAWalkCheaperByTheConfiguredLatency) {
+  mmu_config_t c = Cfg();
+  Mmu m(&c);
+  HandTables t(m, 1);
+  t.Map(0x1000, 0x3000, 0, kUserRW | kA);
+  for (int l = 3; l >= 1; l--) t.SetEntry(0x1000, l, t.Entry(0x1000, l) | kA);
+  mmu_result_t cold = m.Translate(0x1000);
+  ASSERT_EQ(mmu_invalidate(m, MMU_INVAL_ALL, 1, 0), MMU_OK);  // TLBs and PWCs, not the caches
+  mmu_result_t warm = m.Translate(0x1000);
+  EXPECT_EQ(cold.walk_reads, 4u);
+  EXPECT_EQ(warm.walk_reads, 4u);
+  EXPECT_EQ(cold.cycles.walk, 4ull * c.dram_latency);
+  EXPECT_EQ(warm.cycles.walk, 4ull * c.cache[0].latency);
+  EXPECT_EQ(cold.cycles.walk - warm.cycles.walk, 4ull * (c.dram_latency - c.cache[0].latency));
+}
+
+TEST(Walker, PdeCacheHitMakesTheNextWalkInThatRegionOneReference) {
+  mmu_config_t c = Cfg();
+  Mmu m(&c);
+  HandTables t(m, 1);
+  t.Map(0x200000, 0x3000, 0, kUserRW);
+  t.Map(0x201000, 0x4000, 0, kUserRW);
+  t.Map(0x400000, 0x5000, 0, kUserRW);  // another 2 MiB region, same PDPT entry
+  m.Translate(0x200000);
+  mmu_result_t r = m.Translate(0x201000);
+  EXPECT_EQ(r.walk_reads, 1u);
+  EXPECT_EQ(r.pwc_level, 1);
+  EXPECT_EQ(r.pa, 0x4000u);
+  mmu_result_t r2 = m.Translate(0x400000);  // PDPTE-cache hit: PD entry + PT entry
+  EXPECT_EQ(r2.walk_reads, 2u);
+  EXPECT_EQ(r2.pwc_level, 2);
+}
+
+TEST(Walker, PageWalkCacheDisabledMeansFullWalks) {
+  mmu_config_t c = Cfg();
+  for (auto &p : c.pwc) p.entries = 0;
+  Mmu m(&c);
+  HandTables t(m, 1);
+  t.Map(0x200000, 0x3000, 0, kUserRW);
+  t.Map(0x201000, 0x4000, 0, kUserRW);
+  m.Translate(0x200000);
+  EXPECT_EQ(m.Translate(0x201000).walk_reads, 4u);
+}
+
+TEST(Walker, ProbeTranslatesWithoutTouchingTimingOrAccessedBits) {
+  mmu_config_t c = Cfg();
+  Mmu m(&c);
+  HandTables t(m, 1);
+  t.Map(0x1000, 0x3000, 0, kUserRW);
+  mmu_result_t p = m.Probe(0x1234, MMU_OP_WRITE);
+  EXPECT_EQ(p.fault.kind, MMU_FAULT_NONE);
+  EXPECT_EQ(p.pa, 0x3234u);
+  EXPECT_EQ(p.cycles.total, 0u);
+  EXPECT_FALSE(t.Entry(0x1000, 0) & kA);
+  mmu_stats_t st;
+  mmu_stats_get(m, &st);
+  EXPECT_EQ(st.translations, 0u);
+  EXPECT_EQ(st.dtlb.lookups, 0u);
+  // The timed translation afterwards is still cold: nothing was cached by the probe.
+  EXPECT_EQ(m.Translate(0x1234).cycles.walk, 4ull * c.dram_latency);
+}
+
+TEST(Walker, PteAddressOutsidePhysicalMemoryIsABusErrorNotACrash) {
+  mmu_config_t c = Cfg();
+  c.phys_bytes = 1ull << 30;
+  Mmu m(&c);
+  HandTables t(m, 1, 0x100000);
+  t.Map(0x1000, 0x3000, 0, kUserRW);
+  t.SetEntry(0x1000, 1, (4ull << 30) | kP | kRW | kUS);  // PD entry -> table at 4 GiB
+  mmu_result_t r = m.Translate(0x1000);
+  EXPECT_EQ(r.fault.kind, MMU_FAULT_BUS);
+  EXPECT_EQ(r.fault.level, 0);
+}
+
+// ---- RISC-V ----
+
+TEST(WalkerRiscv, Sv39WalkReachesTheFrameInThreeReads) {
+  mmu_config_t c = Cfg(MMU_FMT_SV39);
+  Mmu m(&c);
+  HandTables t(m, 1);
+  t.Map(0x3fff001000ull, 0x7000, 0, kV | kR | kW | kU);
+  mmu_result_t r = m.Translate(0x3fff001008ull);
+  EXPECT_EQ(r.fault.kind, MMU_FAULT_NONE);
+  EXPECT_EQ(r.pa, 0x7008u);
+  EXPECT_EQ(r.walk_reads, 3u);
+  EXPECT_TRUE(t.Entry(0x3fff001000ull, 0) & kRvA);
+}
+
+TEST(WalkerRiscv, Sv48MegapageTranslatesWithThreeReads) {
+  mmu_config_t c = Cfg(MMU_FMT_SV48);
+  Mmu m(&c);
+  HandTables t(m, 1);
+  t.Map(0x7f0000200000ull, 0x400000, 1, kV | kR | kX | kU);
+  mmu_result_t r = m.Translate(0x7f0000212345ull, MMU_OP_EXEC);
+  EXPECT_EQ(r.fault.kind, MMU_FAULT_NONE);
+  EXPECT_EQ(r.pa, 0x412345u);
+  EXPECT_EQ(r.size, MMU_PAGE_2M);
+  EXPECT_EQ(r.walk_reads, 3u);
+}
+
+TEST(WalkerRiscv, WriteWithoutReadIsAReservedEncoding) {
+  mmu_config_t c = Cfg(MMU_FMT_SV39);
+  Mmu m(&c);
+  HandTables t(m, 1);
+  t.Map(0x1000, 0x7000, 0, kV | kW | kU);
+  mmu_result_t r = m.Translate(0x1000, MMU_OP_WRITE);
+  EXPECT_EQ(r.fault.kind, MMU_FAULT_RSVD);
+  EXPECT_EQ(r.fault.cause, MMU_CAUSE_STORE_PAGE_FAULT);
+}
+
+TEST(WalkerRiscv, MisalignedMegapageFaults) {
+  mmu_config_t c = Cfg(MMU_FMT_SV39);
+  Mmu m(&c);
+  HandTables t(m, 1);
+  t.Map(0x200000, 0x201000, 1, kV | kR | kU);
+  mmu_result_t r = m.Translate(0x200000);
+  EXPECT_EQ(r.fault.kind, MMU_FAULT_MISALIGNED);
+  EXPECT_EQ(r.fault.cause, MMU_CAUSE_LOAD_PAGE_FAULT);
+}
+
+TEST(WalkerRiscv, WithoutSvaduAClearAccessedBitFaultsInsteadOfBeingSet) {
+  mmu_config_t c = Cfg(MMU_FMT_SV39);
+  Mmu m(&c);
+  mmu_ctrl_t ctrl;
+  mmu_get_ctrl(m, &ctrl);
+  ctrl.svadu = false;
+  mmu_set_ctrl(m, &ctrl);
+  HandTables t(m, 1);
+  t.Map(0x1000, 0x7000, 0, kV | kR | kW | kU);
+  mmu_result_t r = m.Translate(0x1000);
+  EXPECT_EQ(r.fault.kind, MMU_FAULT_AD);
+  EXPECT_FALSE(t.Entry(0x1000, 0) & kRvA);
+  t.SetEntry(0x1000, 0, t.Entry(0x1000, 0) | kRvA);
+  EXPECT_EQ(m.Translate(0x1000).fault.kind, MMU_FAULT_NONE);
+  EXPECT_EQ(m.Translate(0x1000, MMU_OP_WRITE).fault.kind, MMU_FAULT_AD);  // D clear
+}
+
+TEST(WalkerRiscv, NonLeafWithAccessedBitIsReserved) {
+  mmu_config_t c = Cfg(MMU_FMT_SV39);
+  Mmu m(&c);
+  HandTables t(m, 1);
+  t.Map(0x1000, 0x7000, 0, kV | kR | kU);
+  t.SetEntry(0x1000, 1, t.Entry(0x1000, 1) | kRvA);
+  mmu_result_t r = m.Translate(0x1000);
+  EXPECT_EQ(r.fault.kind, MMU_FAULT_RSVD);
+  EXPECT_EQ(r.fault.level, 1);
+}
+
+}  // namespace
