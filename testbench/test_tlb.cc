@@ -1,0 +1,266 @@
+// test_tlb.cc — TLB arrays (replacement, tags, invalidation) and the TLB hierarchy in the MMU.
+#include "support/fixtures.h"
+
+extern "C" {
+#include "tlb.h"
+}
+
+using namespace mmutest;
+
+namespace {
+
+mmu_tlb_entry_t Entry(uint64_t vpn, uint16_t asid = 1, bool global = false) {
+  mmu_tlb_entry_t e{};
+  e.vpn = vpn;
+  e.base = vpn << 12;
+  e.asid = asid;
+  e.size = MMU_PAGE_4K;
+  e.global = global;
+  e.r = e.w = e.u = e.x = true;
+  return e;
+}
+
+struct Tlb {
+  explicit Tlb(mmu_repl_t repl, uint32_t sets = 1, uint32_t ways = 4, uint64_t seed = 1) {
+    mmu_tlb_config_t c{};
+    c.size[MMU_PAGE_4K] = {sets, ways};
+    c.latency = 1;
+    c.repl = repl;
+    EXPECT_EQ(mmu_tlb_create(&c, seed, &t), MMU_OK);
+  }
+  ~Tlb() { mmu_tlb_destroy(t); }
+  bool Has(uint64_t vpn, uint16_t asid = 1) {
+    return mmu_tlb_way_of(t, MMU_PAGE_4K, vpn << 12, asid) >= 0;
+  }
+  bool Lookup(uint64_t vpn, uint16_t asid = 1) {
+    mmu_tlb_entry_t e;
+    return mmu_tlb_lookup(t, vpn << 12, asid, &e);
+  }
+  mmu_tlb_t *t = nullptr;
+};
+
+TEST(Tlb, LruEvictsTheLeastRecentlyUsedWay) {
+  Tlb t(MMU_REPL_LRU);
+  for (uint64_t v = 0; v < 4; v++) {
+    mmu_tlb_entry_t e = Entry(v);
+    mmu_tlb_fill(t.t, &e);
+  }
+  EXPECT_TRUE(t.Lookup(0));  // 0 becomes most recent; 1 is now least recent
+  mmu_tlb_entry_t e = Entry(4);
+  mmu_tlb_fill(t.t, &e);
+  EXPECT_FALSE(t.Has(1));
+  EXPECT_TRUE(t.Has(0) && t.Has(2) && t.Has(3) && t.Has(4));
+}
+
+TEST(Tlb, TreePlruEvictsTheWayThePointersLeadTo) {
+  // Fill ways 0..3 in order, then touch way 0. The root now points right (away from 0), and
+  // the right node points to way 2 (way 3 was touched last): PLRU evicts way 2, where true LRU
+  // would evict way 1.
+  Tlb t(MMU_REPL_PLRU);
+  for (uint64_t v = 0; v < 4; v++) {
+    mmu_tlb_entry_t e = Entry(v);
+    mmu_tlb_fill(t.t, &e);
+    EXPECT_EQ(mmu_tlb_way_of(t.t, MMU_PAGE_4K, v << 12, 1), int(v));
+  }
+  EXPECT_TRUE(t.Lookup(0));
+  mmu_tlb_entry_t e = Entry(4);
+  mmu_tlb_fill(t.t, &e);
+  EXPECT_FALSE(t.Has(2));
+  EXPECT_TRUE(t.Has(1));
+  EXPECT_EQ(mmu_tlb_way_of(t.t, MMU_PAGE_4K, 4ull << 12, 1), 2);
+}
+
+TEST(Tlb, RandomReplacementIsReproducibleForAGivenSeed) {
+  auto victims = [](uint64_t seed) {
+    Tlb t(MMU_REPL_RANDOM, 1, 8, seed);
+    std::vector<int> out;
+    for (uint64_t v = 0; v < 40; v++) {
+      mmu_tlb_entry_t e = Entry(v);
+      mmu_tlb_fill(t.t, &e);
+      out.push_back(mmu_tlb_way_of(t.t, MMU_PAGE_4K, v << 12, 1));
+    }
+    return out;
+  };
+  EXPECT_EQ(victims(42), victims(42));
+  EXPECT_NE(victims(42), victims(43));
+}
+
+TEST(Tlb, EntriesOfOneAsidDoNotHitForAnother) {
+  Tlb t(MMU_REPL_LRU);
+  mmu_tlb_entry_t e = Entry(7, 1);
+  mmu_tlb_fill(t.t, &e);
+  EXPECT_TRUE(t.Lookup(7, 1));
+  EXPECT_FALSE(t.Lookup(7, 2));
+}
+
+TEST(Tlb, GlobalEntriesHitForEveryAsidAndSurviveNonGlobalInvalidation) {
+  Tlb t(MMU_REPL_LRU);
+  mmu_tlb_entry_t g = Entry(7, 1, true), n = Entry(8, 1);
+  mmu_tlb_fill(t.t, &g);
+  mmu_tlb_fill(t.t, &n);
+  EXPECT_TRUE(t.Lookup(7, 3));
+  mmu_tlb_invalidate(t.t, MMU_INVAL_NONGLOBAL, 0, 0);
+  EXPECT_TRUE(t.Has(7, 3));
+  EXPECT_FALSE(t.Has(8, 1));
+  mmu_tlb_invalidate(t.t, MMU_INVAL_ALL, 0, 0);
+  EXPECT_FALSE(t.Has(7, 3));
+}
+
+TEST(Tlb, InvalidatingAnAsidLeavesOtherAsidsEntries) {
+  Tlb t(MMU_REPL_LRU, 4, 4);
+  for (uint16_t a = 1; a <= 3; a++) {
+    mmu_tlb_entry_t e = Entry(5, a);
+    mmu_tlb_fill(t.t, &e);
+  }
+  mmu_tlb_invalidate(t.t, MMU_INVAL_ASID, 2, 0);
+  EXPECT_TRUE(t.Has(5, 1));
+  EXPECT_FALSE(t.Has(5, 2));
+  EXPECT_TRUE(t.Has(5, 3));
+}
+
+TEST(Tlb, InvalidatingOnePageLeavesItsNeighbours) {
+  Tlb t(MMU_REPL_LRU, 4, 4);
+  for (uint64_t v = 10; v < 14; v++) {
+    mmu_tlb_entry_t e = Entry(v);
+    mmu_tlb_fill(t.t, &e);
+  }
+  mmu_tlb_invalidate(t.t, MMU_INVAL_PAGE, 1, 11ull << 12);
+  EXPECT_FALSE(t.Has(11));
+  EXPECT_TRUE(t.Has(10) && t.Has(12) && t.Has(13));
+}
+
+TEST(Tlb, SetIndexComesFromTheLowVpnBits) {
+  Tlb t(MMU_REPL_LRU, 2, 1);  // direct-mapped, two sets
+  mmu_tlb_entry_t a = Entry(2), b = Entry(3), c = Entry(4);
+  mmu_tlb_fill(t.t, &a);
+  mmu_tlb_fill(t.t, &b);  // other set: both stay
+  EXPECT_TRUE(t.Has(2) && t.Has(3));
+  mmu_tlb_fill(t.t, &c);  // same set as 2: evicts it
+  EXPECT_FALSE(t.Has(2));
+  EXPECT_TRUE(t.Has(3) && t.Has(4));
+}
+
+// ---- the hierarchy inside the MMU ----
+
+TEST(TlbHierarchy, SecondAccessHitsL1AndCostsOnlyTheL1Latency) {
+  Mmu m;
+  ASSERT_EQ(mmu_map(m, 1, 0x10000, 0x20000, 0x1000, MMU_PERM_R | MMU_PERM_W | MMU_PERM_U,
+                    MMU_PAGE_4K), MMU_OK);
+  m.Translate(0x10000);
+  mmu_result_t r = m.Translate(0x10008);
+  EXPECT_EQ(r.where, MMU_HIT_L1);
+  EXPECT_EQ(r.cycles.total, uint64_t(m.cfg().dtlb.latency));
+  EXPECT_EQ(r.pa, 0x20008u);
+}
+
+TEST(TlbHierarchy, L1MissL2HitCostsBothLookupsAndRefillsL1) {
+  mmu_config_t c;
+  mmu_config_default(&c);
+  c.dtlb.size[MMU_PAGE_4K] = {1, 1};  // one-entry L1 DTLB
+  Mmu m(&c);
+  ASSERT_EQ(mmu_map(m, 1, 0x10000, 0x20000, 0x2000, MMU_PERM_R | MMU_PERM_U, MMU_PAGE_4K),
+            MMU_OK);
+  m.Translate(0x10000);
+  m.Translate(0x11000);  // evicts 0x10000 from L1, both in L2
+  mmu_result_t r = m.Translate(0x10000);
+  EXPECT_EQ(r.where, MMU_HIT_L2);
+  EXPECT_EQ(r.cycles.total, uint64_t(c.dtlb.latency + c.stlb.latency));
+  EXPECT_EQ(m.Translate(0x10000).where, MMU_HIT_L1);
+}
+
+TEST(TlbHierarchy, FetchesUseTheInstructionTlbAndDataTheDataTlb) {
+  Mmu m;
+  ASSERT_EQ(mmu_map(m, 1, 0x10000, 0x20000, 0x1000, MMU_PERM_R | MMU_PERM_X | MMU_PERM_U,
+                    MMU_PAGE_4K), MMU_OK);
+  m.Translate(0x10000, MMU_OP_EXEC);
+  EXPECT_EQ(m.Translate(0x10000, MMU_OP_READ).where, MMU_HIT_L2);  // filled in ITLB + STLB only
+  mmu_stats_t st;
+  mmu_stats_get(m, &st);
+  EXPECT_EQ(st.itlb.lookups, 1u);
+  EXPECT_EQ(st.dtlb.lookups, 1u);
+}
+
+TEST(TlbHierarchy, InvalidatingAnAsidLeavesOtherAsidsTranslationsCached) {
+  Mmu m;
+  ASSERT_EQ(mmu_space_create(m, 2), MMU_OK);
+  for (uint16_t a : {1, 2})
+    ASSERT_EQ(mmu_map(m, a, 0x10000, 0x20000 * a, 0x1000, MMU_PERM_R | MMU_PERM_U, MMU_PAGE_4K),
+              MMU_OK);
+  m.Translate(0x10000, MMU_OP_READ, true, 1);
+  m.Translate(0x10000, MMU_OP_READ, true, 2);
+  ASSERT_EQ(mmu_invalidate(m, MMU_INVAL_ASID, 1, 0), MMU_OK);
+  mmu_result_t r2 = m.Translate(0x10000, MMU_OP_READ, true, 2);
+  EXPECT_EQ(r2.where, MMU_HIT_L1);
+  EXPECT_EQ(r2.pa, 0x40000u);
+  mmu_result_t r1 = m.Translate(0x10000, MMU_OP_READ, true, 1);
+  EXPECT_EQ(r1.where, MMU_HIT_WALK);
+  EXPECT_EQ(r1.pa, 0x20000u);
+}
+
+TEST(TlbHierarchy, NoTranslationCrossesAsids) {
+  Mmu m;
+  ASSERT_EQ(mmu_space_create(m, 2), MMU_OK);
+  ASSERT_EQ(mmu_map(m, 1, 0x10000, 0x20000, 0x1000, MMU_PERM_R | MMU_PERM_U, MMU_PAGE_4K),
+            MMU_OK);
+  m.Translate(0x10000, MMU_OP_READ, true, 1);
+  EXPECT_EQ(m.Translate(0x10000, MMU_OP_READ, true, 2).fault.kind, MMU_FAULT_NOT_PRESENT);
+}
+
+TEST(TlbHierarchy, StaleEntryOutlivesUnmapUntilInvalidated) {
+  Mmu m;
+  ASSERT_EQ(mmu_map(m, 1, 0x10000, 0x20000, 0x1000, MMU_PERM_R | MMU_PERM_U, MMU_PAGE_4K),
+            MMU_OK);
+  m.Translate(0x10000);
+  ASSERT_EQ(mmu_unmap(m, 1, 0x10000, 0x1000), MMU_OK);
+  EXPECT_EQ(m.Translate(0x10000).fault.kind, MMU_FAULT_NONE);  // as hardware: stale until INVLPG
+  ASSERT_EQ(mmu_invalidate(m, MMU_INVAL_PAGE, 1, 0x10000), MMU_OK);
+  EXPECT_EQ(m.Translate(0x10000).fault.kind, MMU_FAULT_NOT_PRESENT);
+}
+
+TEST(TlbHierarchy, WriteThroughACleanEntryRewalksToSetDirty) {
+  Mmu m;
+  ASSERT_EQ(mmu_map(m, 1, 0x10000, 0x20000, 0x1000, MMU_PERM_R | MMU_PERM_W | MMU_PERM_U,
+                    MMU_PAGE_4K), MMU_OK);
+  m.Translate(0x10000, MMU_OP_READ);
+  mmu_result_t w = m.Translate(0x10000, MMU_OP_WRITE);
+  EXPECT_EQ(w.where, MMU_HIT_WALK);
+  EXPECT_EQ(w.walk_writes, 1u);  // only D: A was set by the read's walk
+  mmu_pte_ref_t ref;
+  ASSERT_EQ(mmu_pte_lookup(m, 1, 0x10000, &ref), MMU_OK);
+  EXPECT_TRUE(ref.pte & kD);
+  EXPECT_EQ(m.Translate(0x10000, MMU_OP_WRITE).where, MMU_HIT_L1);
+  mmu_stats_t st;
+  mmu_stats_get(m, &st);
+  EXPECT_EQ(st.dirty_assists, 1u);
+}
+
+TEST(TlbHierarchy, TlbHitDecidesPermissionsExactlyAsTheWalk) {
+  Mmu m;
+  ASSERT_EQ(mmu_map(m, 1, 0x10000, 0x20000, 0x1000, MMU_PERM_R | MMU_PERM_U, MMU_PAGE_4K),
+            MMU_OK);
+  mmu_result_t walk_fault = m.Probe(0x10000, MMU_OP_WRITE);
+  m.Translate(0x10000, MMU_OP_READ);  // cache the read-only translation
+  mmu_result_t hit_fault = m.Translate(0x10000, MMU_OP_WRITE);
+  EXPECT_EQ(hit_fault.where, MMU_HIT_L1);
+  EXPECT_EQ(hit_fault.fault.kind, walk_fault.fault.kind);
+  EXPECT_EQ(hit_fault.fault.kind, MMU_FAULT_WRITE);
+  EXPECT_EQ(hit_fault.fault.error_code, walk_fault.fault.error_code);
+  EXPECT_EQ(hit_fault.fault.level, 0);
+  // The faulting entry is dropped, as x86 does on a page fault.
+  EXPECT_EQ(m.Translate(0x10000, MMU_OP_READ).where, MMU_HIT_WALK);
+}
+
+TEST(TlbHierarchy, SuperpagesUseTheirOwnArrays) {
+  Mmu m;
+  ASSERT_EQ(mmu_map(m, 1, 0x40000000, 0x40000000, 0x200000, MMU_PERM_R | MMU_PERM_U,
+                    MMU_PAGE_2M), MMU_OK);
+  m.Translate(0x40000000);
+  mmu_result_t r = m.Translate(0x401ff000);
+  EXPECT_EQ(r.where, MMU_HIT_L1);
+  EXPECT_EQ(r.size, MMU_PAGE_2M);
+  mmu_stats_t st;
+  mmu_stats_get(m, &st);
+  EXPECT_EQ(st.dtlb.hits_by_size[MMU_PAGE_2M], 1u);
+}
+
+}  // namespace
