@@ -80,8 +80,9 @@ mmu_status_t mmu_trace_open(const char *path, mmu_trace_format_t fmt, mmu_trace_
   t->path = strdup(path);
   t->f = fopen(path, "r");
   if (!t->path || !t->f) {
+    mmu_status_t s = t->path ? MMU_ERR_IO : MMU_ERR_NOMEM;
     mmu_trace_close(t);
-    return t->path ? MMU_ERR_IO : MMU_ERR_NOMEM;
+    return s;
   }
   t->fmt = fmt;
   if (fmt == MMU_TRACE_AUTO) {

@@ -7,14 +7,16 @@ prefix=$work/prefix
 cmake --install "$build" --prefix "$prefix" >/dev/null
 test -f "$prefix/include/mmusim.h"
 # 1. find_package(mmusim)
-cmake -S "$src" -B "$work/cm" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+flags=${CONSUMER_FLAGS:-}
+cmake -S "$src" -B "$work/cm" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_FLAGS="$flags" \
+  -DCMAKE_EXE_LINKER_FLAGS="$flags" >/dev/null
 cmake --build "$work/cm" >/dev/null
 out=$("$work/cm/consumer")
 echo "find_package: $out"
 grep -q "pa=0x200234 fault=none" <<<"$out"
 # 2. pkg-config (static library: --static pulls in jansson and libm)
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig:$prefix/lib64/pkgconfig:${PKG_CONFIG_PATH:-}
-cc -std=c11 $(pkg-config --cflags mmusim) "$src/consumer.c" -o "$work/consumer_pc" \
+cc -std=c11 $flags $(pkg-config --cflags mmusim) "$src/consumer.c" -o "$work/consumer_pc" \
    $(pkg-config --static --libs mmusim)
 out=$("$work/consumer_pc")
 echo "pkg-config: $out"
