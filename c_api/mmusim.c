@@ -57,7 +57,7 @@ void mmu_config_default(mmu_config_t *c) {
   c->pa_bits = 46;
   /* TLB geometry: Intel Skylake-SP (Intel 64 and IA-32 Architectures Optimization Reference
    * Manual, table "TLB parameters"); latencies in docs/cost-model.md. */
-  c->itlb = (mmu_tlb_config_t){{{16, 8}, {8, 1}, {0, 0}}, 1, MMU_REPL_LRU};
+  c->itlb = (mmu_tlb_config_t){{{16, 8}, {1, 8}, {0, 0}}, 1, MMU_REPL_LRU};
   c->dtlb = (mmu_tlb_config_t){{{16, 4}, {8, 4}, {1, 4}}, 1, MMU_REPL_LRU};
   c->stlb = (mmu_tlb_config_t){{{128, 12}, {128, 12}, {4, 4}}, 9, MMU_REPL_LRU};
   c->pwc[0] = (mmu_pwc_config_t){32, 4, 2}; /* PDE cache */
