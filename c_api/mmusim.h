@@ -362,6 +362,247 @@ void mmu_trace_close(mmu_trace_t *tr);
 mmu_status_t mmu_translate_range(mmu_t *mmu, const mmu_access_t *acc, uint32_t size,
                                  mmu_result_t *out, uint32_t *pages_out);
 
+/* ==== firmware (kernel) API ==== */
+/* A small fault-handling kernel on top of the MMU model (see docs/firmware.md). An access by a
+ * process goes translate -> page fault -> firmware handler -> retry; every cycle is counted on
+ * the hardware side (mmu_result_t.cycles of each translation) or the kernel side (the named
+ * items of the kernel cost table, docs/kernel-cost-model.md). A segmentation fault is data in
+ * an outcome record, never an error status. */
+typedef struct mmu_kernel mmu_kernel_t; /* opaque; owned by the mmu_t it was created on */
+
+/* ---- the kernel cost table: one named cost per item ---- */
+typedef enum mmu_kcost_item {
+  MMU_KC_ENTRY = 0,     /* exception entry: user->kernel switch, register save */
+  MMU_KC_EXIT,          /* exception return: register restore, kernel->user switch */
+  MMU_KC_DISPATCH,      /* handler dispatch (do_user_addr_fault -> handle_mm_fault) */
+  MMU_KC_VMA_LOOKUP,    /* find the VMA of the faulting address */
+  MMU_KC_VMA_LOCK,      /* take the mmap/VMA write lock to change a VMA (stack growth) */
+  MMU_KC_FRAME_ALLOC,   /* allocate a physical frame */
+  MMU_KC_FRAME_FREE,    /* free a physical frame */
+  MMU_KC_ZERO_PAGE,     /* zero 4 KiB */
+  MMU_KC_COPY_PAGE,     /* copy 4 KiB */
+  MMU_KC_PTE_UPDATE,    /* write one PTE (with its lock and rmap/refcount bookkeeping) */
+  MMU_KC_TLB_INVAL,     /* one TLB invalidation (INVLPG or a whole-ASID flush) */
+  MMU_KC_PAGECACHE,     /* page-cache lookup or insertion */
+  MMU_KC_RECLAIM_SCAN,  /* reclaim: examine one frame (clock hand step, rmap walk) */
+  MMU_KC_SIGNAL,        /* deliver SIGSEGV/SIGBUS (signal frame set-up) */
+  MMU_KC_SYSCALL,       /* system call entry + exit (mmap, munmap, mprotect, msync, fork) */
+  MMU_KC_SWAP_READ,     /* read one page from swap: given in microseconds */
+  MMU_KC_SWAP_WRITE,    /* write one page to swap: microseconds */
+  MMU_KC_FILE_READ,     /* one read request to a backing file: microseconds */
+  MMU_KC_FILE_WRITE,    /* write back one page to a backing file: microseconds */
+  MMU_KC_COUNT
+} mmu_kcost_item_t;
+#define MMU_KC_FIRST_US MMU_KC_SWAP_READ /* items from here on are given in microseconds */
+
+typedef struct mmu_kcost_table {
+  double clock_ghz;            /* converts the microsecond items to cycles; default 3.0 */
+  double value[MMU_KC_COUNT];  /* cycles, or microseconds for items >= MMU_KC_FIRST_US */
+} mmu_kcost_table_t;
+
+const char *mmu_kcost_name(mmu_kcost_item_t item); /* "entry", "zero_page", ... */
+const char *mmu_kcost_unit(mmu_kcost_item_t item); /* "cycles" or "us" */
+/* The cost of one item in cycles (microseconds converted at clock_ghz, rounded). */
+uint64_t mmu_kcost_cycles(const mmu_kcost_table_t *t, mmu_kcost_item_t item);
+
+/* ---- configuration ---- */
+typedef struct mmu_kernel_config {
+  uint64_t max_frames;         /* frames for user pages and the page cache; default 65536 */
+  uint64_t swap_slots;         /* swap device size in pages (0 = no swap); default 65536 */
+  uint64_t stack_rlimit;       /* RLIMIT_STACK in bytes; default 8 MiB */
+  uint64_t stack_guard_gap;    /* pages kept free below a stack (stack_guard_gap); default 256 */
+  uint64_t fault_around_bytes; /* fault-around window (<= 4096 disables); default 65536 */
+  uint32_t readaround_pages;   /* pages read per disk request on a file miss; default 1 */
+  mmu_kcost_table_t cost;
+} mmu_kernel_config_t;
+
+void mmu_kernel_config_default(mmu_kernel_config_t *cfg);
+mmu_status_t mmu_kernel_config_validate(const mmu_kernel_config_t *cfg, char *err, size_t len);
+
+/* Creates the kernel on mmu (mmu keeps it: mmu_destroy destroys it too). One kernel per mmu;
+ * it owns every address space it creates. cfg NULL = defaults. */
+mmu_status_t mmu_kernel_create(mmu_t *mmu, const mmu_kernel_config_t *cfg, mmu_kernel_t **out);
+void mmu_kernel_destroy(mmu_kernel_t *k); /* also detaches it from its mmu */
+mmu_t *mmu_kernel_mmu(mmu_kernel_t *k);
+const mmu_kernel_config_t *mmu_kernel_config(const mmu_kernel_t *k);
+
+/* ---- processes ---- */
+mmu_status_t mmu_proc_create(mmu_kernel_t *k, uint32_t *pid); /* empty address space */
+/* fork: the child gets a copy of every VMA; private pages are shared copy-on-write (read-only,
+ * reference counted), swap entries are shared; shared file mappings are refaulted lazily. */
+mmu_status_t mmu_proc_fork(mmu_kernel_t *k, uint32_t parent, uint32_t *child);
+mmu_status_t mmu_proc_exit(mmu_kernel_t *k, uint32_t pid);
+mmu_status_t mmu_proc_asid(const mmu_kernel_t *k, uint32_t pid, uint16_t *asid);
+
+/* ---- host files backing mmap (read/written with pread/pwrite through the page cache) ---- */
+mmu_status_t mmu_kfile_open(mmu_kernel_t *k, const char *path, int *fd);
+/* Closing drops the descriptor; mappings keep the file until they are unmapped. */
+mmu_status_t mmu_kfile_close(mmu_kernel_t *k, int fd);
+
+/* ---- mmap and friends ---- */
+#define MMU_PROT_NONE 0u
+#define MMU_PROT_READ (1u << 0)
+#define MMU_PROT_WRITE (1u << 1)
+#define MMU_PROT_EXEC (1u << 2)
+
+#define MMU_MAP_PRIVATE (1u << 0)
+#define MMU_MAP_SHARED (1u << 1)  /* file mappings only */
+#define MMU_MAP_ANON (1u << 2)    /* anonymous; fd and offset are ignored */
+#define MMU_MAP_FIXED (1u << 3)   /* exactly at addr, replacing what is there */
+#define MMU_MAP_STACK (1u << 4)   /* grows-down stack VMA (MAP_GROWSDOWN); anonymous private */
+
+/* Maps len bytes (rounded up to pages). Without MMU_MAP_FIXED, addr is a hint and the kernel
+ * picks a free range top-down below its mmap base. Pages are faulted in lazily. */
+mmu_status_t mmu_mmap(mmu_kernel_t *k, uint32_t pid, uint64_t addr, uint64_t len, uint32_t prot,
+                      uint32_t flags, int fd, uint64_t offset, uint64_t *out_addr);
+/* Unmaps [addr, addr+len): frees private frames and swap slots, writes dirty shared file pages
+ * back to their file, invalidates the TLB entries; parts of VMAs are split off. */
+mmu_status_t mmu_munmap(mmu_kernel_t *k, uint32_t pid, uint64_t addr, uint64_t len);
+mmu_status_t mmu_mprotect(mmu_kernel_t *k, uint32_t pid, uint64_t addr, uint64_t len,
+                          uint32_t prot);
+/* Writes the dirty pages of shared file mappings in the range back to their files. */
+mmu_status_t mmu_msync(mmu_kernel_t *k, uint32_t pid, uint64_t addr, uint64_t len);
+
+typedef enum mmu_vma_kind { MMU_VMA_ANON = 0, MMU_VMA_STACK, MMU_VMA_FILE } mmu_vma_kind_t;
+typedef struct mmu_vma_info {
+  uint64_t start, end; /* [start, end) */
+  uint32_t prot;       /* MMU_PROT_* */
+  uint32_t flags;      /* MMU_MAP_* */
+  mmu_vma_kind_t kind;
+  bool grows_down;
+  int fd;              /* file VMAs: the descriptor it was mapped from (may be closed since) */
+  uint64_t offset;     /* file offset of start */
+} mmu_vma_info_t;
+/* The VMA containing va (MMU_ERR_NOT_MAPPED if none). */
+mmu_status_t mmu_proc_vma(const mmu_kernel_t *k, uint32_t pid, uint64_t va, mmu_vma_info_t *out);
+size_t mmu_proc_vma_count(const mmu_kernel_t *k, uint32_t pid);
+
+/* ---- page-level state, for inspection ---- */
+/* Swap entries are PTEs with P (V) clear, bit 1 set, and the slot number in bits 12..51. */
+#define MMU_SWAP_PTE_TAG 0x2ull
+bool mmu_kpte_is_swap(uint64_t pte, uint64_t *slot);
+typedef struct mmu_kframe_info {
+  bool managed;        /* a frame the kernel gave to user pages or the page cache */
+  uint32_t refs;       /* page-table mappings, plus one if it is in the page cache */
+  uint32_t mappings;   /* page-table mappings */
+  bool page_cache;     /* a page-cache frame (file page) */
+  bool dirty;          /* page cache: dirty, not yet written back */
+} mmu_kframe_info_t;
+mmu_status_t mmu_kframe_info(const mmu_kernel_t *k, uint64_t pa, mmu_kframe_info_t *out);
+/* Slots in use and the number of PTEs that refer to slot. */
+uint64_t mmu_kswap_used(const mmu_kernel_t *k);
+uint32_t mmu_kswap_count(const mmu_kernel_t *k, uint64_t slot);
+/* Frames the kernel holds (user pages + page cache). */
+uint64_t mmu_kframes_used(const mmu_kernel_t *k);
+
+/* ---- faults, outcomes, handlers ---- */
+typedef enum mmu_kfault_kind {
+  MMU_KF_NONE = 0,
+  MMU_KF_ANON,         /* first touch of an anonymous page: zeroed frame */
+  MMU_KF_STACK,        /* access below a grows-down stack: VMA extended, zeroed frame */
+  MMU_KF_COW,          /* write to a shared (or page-cache) page: copied */
+  MMU_KF_COW_REUSE,    /* write by the last owner of a COW page: made writable, no copy */
+  MMU_KF_SWAP_IN,      /* major fault: page read back from swap */
+  MMU_KF_FILE_MINOR,   /* file page found in the page cache */
+  MMU_KF_FILE_MAJOR,   /* file page read from the disk */
+  MMU_KF_WRITE_NOTIFY, /* first write to a clean shared file page: marked dirty */
+  MMU_KF_SPURIOUS,     /* nothing to fix (stale TLB entry, raced change): just retried */
+  MMU_KF_SIGNAL,       /* a signal was delivered (SIGSEGV or SIGBUS) */
+  MMU_KF_OOM,          /* no frame could be found: the access is killed */
+  MMU_KF_CUSTOM,       /* handled by a registered handler that did not name a kind */
+  MMU_KF_COUNT
+} mmu_kfault_kind_t;
+const char *mmu_kfault_kind_name(mmu_kfault_kind_t kind);
+
+typedef enum mmu_ksig { MMU_SIG_NONE = 0, MMU_SIG_SEGV, MMU_SIG_BUS, MMU_SIG_KILL } mmu_ksig_t;
+#define MMU_SEGV_MAPERR 1 /* si_code: no mapping at the address */
+#define MMU_SEGV_ACCERR 2 /* si_code: mapping forbids the access */
+#define MMU_SEGV_PKUERR 4 /* si_code: protection key */
+#define MMU_BUS_ADRERR 2  /* si_code: file page beyond the end of the file */
+#define MMU_SI_KERNEL 0x80 /* si_code: #GP (non-canonical address), corrupt page table */
+
+/* One page fault: what the hardware reported, what the kernel did, and what it cost. */
+typedef struct mmu_kfault_rec {
+  uint32_t pid;
+  mmu_fault_t fault;          /* the hardware fault record (error_code for x86) */
+  mmu_kfault_kind_t kind;
+  bool major;                 /* I/O was needed (swap or file read) */
+  mmu_ksig_t sig;             /* signal delivered, if any */
+  int si_code;
+  mmu_cycles_t hw;            /* faulting translation + the retry */
+  uint64_t kernel_cycles;     /* sum of items[] */
+  uint64_t items[MMU_KC_COUNT]; /* kernel cycles per cost item */
+  uint32_t counts[MMU_KC_COUNT]; /* how many times each item was charged */
+} mmu_kfault_rec_t;
+
+/* The result of one user access (mmu_kload/kstore/kfetch/kaccess). */
+typedef struct mmu_koutcome {
+  mmu_ksig_t sig;        /* MMU_SIG_NONE: every byte was transferred */
+  int si_code;
+  uint64_t addr;         /* faulting address when sig != NONE */
+  size_t bytes_done;     /* bytes transferred before the signal */
+  uint32_t faults;       /* page faults taken */
+  uint32_t translations; /* translations including retries */
+  uint64_t hw_cycles, kernel_cycles;
+  mmu_kfault_rec_t last; /* the last fault (kind NONE if none) */
+} mmu_koutcome_t;
+
+mmu_status_t mmu_kload(mmu_kernel_t *k, uint32_t pid, uint64_t va, void *buf, size_t len,
+                       mmu_koutcome_t *out);
+mmu_status_t mmu_kstore(mmu_kernel_t *k, uint32_t pid, uint64_t va, const void *buf, size_t len,
+                        mmu_koutcome_t *out);
+mmu_status_t mmu_kfetch(mmu_kernel_t *k, uint32_t pid, uint64_t va, void *buf, size_t len,
+                        mmu_koutcome_t *out);
+/* An access without data (trace replay): translation, faults and retries only. */
+mmu_status_t mmu_kaccess(mmu_kernel_t *k, uint32_t pid, uint64_t va, mmu_op_t op, size_t len,
+                         mmu_koutcome_t *out);
+
+/* What a handler decides. RETRY: the access is translated again (it must have fixed the PTE);
+ * SIGNAL: rec->sig / rec->si_code are delivered to the process. */
+typedef enum mmu_kverdict { MMU_KV_RETRY = 0, MMU_KV_SIGNAL } mmu_kverdict_t;
+/* A pluggable fault handler. rec arrives with pid, fault and the entry/dispatch items charged;
+ * the handler sets rec->kind, charges its work with mmu_kernel_charge, and may call
+ * mmu_kernel_default_handler to do (part of) the work the built-in way. */
+typedef mmu_kverdict_t (*mmu_kfault_handler_t)(mmu_kernel_t *k, mmu_kfault_rec_t *rec,
+                                               void *ctx);
+/* NULL restores the built-in handler. */
+mmu_status_t mmu_kernel_set_handler(mmu_kernel_t *k, mmu_kfault_handler_t fn, void *ctx);
+mmu_kverdict_t mmu_kernel_default_handler(mmu_kernel_t *k, mmu_kfault_rec_t *rec, void *ctx);
+/* Charges n times item to the fault being handled (MMU_ERR_STATE outside a handler). */
+mmu_status_t mmu_kernel_charge(mmu_kernel_t *k, mmu_kcost_item_t item, uint32_t n);
+/* Called with every completed fault record (after the retry), e.g. for a log. */
+typedef void (*mmu_kfault_log_t)(const mmu_kfault_rec_t *rec, void *ctx);
+mmu_status_t mmu_kernel_set_fault_log(mmu_kernel_t *k, mmu_kfault_log_t fn, void *ctx);
+
+/* ---- statistics ---- */
+typedef struct mmu_kstats {
+  uint64_t accesses;     /* user accesses (calls of kload/kstore/kfetch/kaccess) */
+  uint64_t translations; /* translations, retries included */
+  uint64_t faults;       /* exceptions taken */
+  uint64_t faults_by_kind[MMU_KF_COUNT];
+  uint64_t major_faults;
+  uint64_t signals;
+  uint64_t hw_cycles;              /* sum of mmu_result_t.cycles.total of every translation */
+  mmu_cycles_t hw;                 /* the same, by component */
+  uint64_t kernel_cycles;          /* fault_cycles + syscall_cycles */
+  uint64_t fault_cycles;           /* kernel cycles spent in page faults */
+  uint64_t syscall_cycles;         /* kernel cycles of mmap/munmap/mprotect/msync/fork/exit */
+  uint64_t kernel_cycles_by_kind[MMU_KF_COUNT];
+  uint64_t item_cycles[MMU_KC_COUNT];
+  uint64_t item_counts[MMU_KC_COUNT];
+  uint64_t cow_copies, cow_reuses, swap_outs, swap_ins, file_reads, file_writes;
+  uint64_t pagecache_hits, pagecache_misses, fault_around_mapped, reclaim_scanned;
+  uint64_t stack_expansions, frames_used, frames_peak, forks;
+} mmu_kstats_t;
+mmu_status_t mmu_kernel_stats(const mmu_kernel_t *k, mmu_kstats_t *out);
+mmu_status_t mmu_kernel_stats_reset(mmu_kernel_t *k);
+/* JSON text of the statistics; caller frees with free(). NULL on error. */
+char *mmu_kstats_to_json(const mmu_kstats_t *st);
+
+/* Where the kernel maps its own (supervisor-only) page in every process. */
+#define MMU_KERNEL_VA 0xffffffff80000000ull
+/* ==== end firmware API ==== */
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,158 @@
+/* fw_internal.h — the fault-handling kernel's data structures (see docs/firmware.md). */
+#ifndef MMU_FW_INTERNAL_H
+#define MMU_FW_INTERNAL_H
+
+#include "mmusim.h"
+#include "mmu.h"
+
+#define FW_PAGE 4096ull
+#define FW_PAGE_MASK (~(FW_PAGE - 1))
+#define FW_MAX_PID MMU_MAX_ASID /* pid == asid, 1..MMU_MAX_ASID */
+
+/* ---- an open-addressing hash map uint64 -> uint64 (no globals, grows by doubling) ---- */
+typedef struct fw_map {
+  uint64_t *keys, *vals;
+  uint8_t *state; /* 0 empty, 1 used, 2 deleted */
+  size_t cap, used, tomb;
+} fw_map_t;
+
+void fw_map_free(fw_map_t *m);
+bool fw_map_get(const fw_map_t *m, uint64_t key, uint64_t *val);
+mmu_status_t fw_map_put(fw_map_t *m, uint64_t key, uint64_t val);
+bool fw_map_del(fw_map_t *m, uint64_t key);
+/* Copies the keys (sorted ascending) into a new array; *n its length. NULL + n=0 when empty. */
+mmu_status_t fw_map_keys(const fw_map_t *m, uint64_t **keys, size_t *n);
+
+/* ---- frames ---- */
+typedef struct fw_rmap {
+  uint32_t pid;
+  uint64_t va;
+} fw_rmap_t;
+
+typedef struct fw_pcpage fw_pcpage_t;
+
+typedef struct fw_frame {
+  uint64_t pa;
+  uint32_t refs; /* mappings + 1 while in the page cache */
+  uint32_t pins; /* held by an operation in progress: reclaim skips it */
+  bool referenced; /* software referenced bit (page-cache lookups) */
+  fw_pcpage_t *pc; /* non-NULL: a page-cache frame */
+  fw_rmap_t *rmap;
+  uint32_t nrmap, caprmap;
+  struct fw_frame *prev, *next; /* the clock ring */
+} fw_frame_t;
+
+struct fw_pcpage {
+  uint32_t file;
+  uint64_t pgoff;
+  fw_frame_t *frame;
+  bool dirty;
+};
+
+typedef struct fw_file {
+  bool used;
+  bool open;      /* the descriptor is still open */
+  int host_fd;
+  bool writable;
+  char *path;
+  uint32_t maps;  /* VMAs that reference it */
+  uint64_t size;  /* bytes, refreshed with fstat on each disk read */
+} fw_file_t;
+
+typedef struct fw_vma {
+  uint64_t start, end;
+  uint32_t prot, flags;
+  int32_t file; /* -1 anonymous */
+  uint64_t pgoff;
+} fw_vma_t;
+
+typedef struct fw_proc {
+  uint32_t pid;
+  uint16_t asid;
+  fw_vma_t *vma;
+  size_t nvma, capvma;
+  fw_map_t pages; /* vpn -> 1 for every PTE this process has (present or swap entry) */
+  uint64_t signals;
+} fw_proc_t;
+
+typedef struct fw_swap {
+  uint64_t nslots, used, hint;
+  uint8_t **data;  /* host copy of each slot's page */
+  uint32_t *count; /* PTEs that refer to the slot */
+} fw_swap_t;
+
+struct mmu_kernel {
+  mmu_t *mmu;
+  mmu_kernel_config_t cfg;
+  uint64_t cost[MMU_KC_COUNT]; /* cycles per item */
+  uint64_t user_top;           /* first non-user address (canonical lower half) */
+  uint64_t mmap_base;
+  uint64_t kernel_page;        /* the supervisor page mapped at MMU_KERNEL_VA */
+  fw_proc_t *procs[FW_MAX_PID + 1];
+  fw_map_t frames;             /* pfn -> fw_frame_t * */
+  fw_frame_t *hand;            /* clock hand; NULL when no frames */
+  uint64_t nframes;
+  fw_map_t pcache;             /* file << 44 | pgoff -> fw_pcpage_t * */
+  fw_file_t *files;
+  size_t nfiles;
+  fw_swap_t swap;
+  mmu_kfault_handler_t handler;
+  void *handler_ctx;
+  mmu_kfault_log_t log;
+  void *log_ctx;
+  mmu_kfault_rec_t *cur; /* record being charged: a fault, or sysrec during a syscall */
+  mmu_kfault_rec_t sysrec;
+  bool in_handler;
+  mmu_kstats_t st;
+};
+
+/* ---- kernel.c ---- */
+fw_proc_t *fw_proc(const mmu_kernel_t *k, uint32_t pid);
+void fw_charge(mmu_kernel_t *k, mmu_kcost_item_t item, uint32_t n);
+void fw_syscall_begin(mmu_kernel_t *k);
+void fw_syscall_end(mmu_kernel_t *k);
+fw_vma_t *fw_find_vma(fw_proc_t *p, uint64_t va); /* first VMA with end > va, or NULL */
+fw_vma_t *fw_vma_prev(fw_proc_t *p, fw_vma_t *v);
+uint32_t fw_pte_perm(const fw_vma_t *v, bool writable);
+
+/* ---- mm.c: frames, PTEs, page cache, swap, reclaim ---- */
+fw_frame_t *fw_frame_of(const mmu_kernel_t *k, uint64_t pa);
+/* Allocates a frame (reclaiming if the limit is reached), charged FRAME_ALLOC. NULL = OOM. */
+fw_frame_t *fw_frame_new(mmu_kernel_t *k);
+void fw_frame_put(mmu_kernel_t *k, fw_frame_t *f); /* drop one reference; frees at 0 */
+void fw_frame_unpin(mmu_kernel_t *k, fw_frame_t *f); /* frees it if unreferenced */
+mmu_status_t fw_rmap_add(fw_frame_t *f, uint32_t pid, uint64_t va);
+void fw_rmap_del(fw_frame_t *f, uint32_t pid, uint64_t va);
+
+uint64_t fw_protnone_pte(const mmu_kernel_t *k, uint64_t pa);
+/* Whether pte refers to a frame (present, or PROT_NONE); *fl decoded either way. */
+bool fw_pte_frame(const mmu_kernel_t *k, uint64_t pte, mmu_pte_fields_t *fl);
+/* Raw PTE of va (0 if no leaf-level entry). */
+uint64_t fw_pte_get(const mmu_kernel_t *k, const fw_proc_t *p, uint64_t va);
+/* Writes a PTE (charged PTE_UPDATE) and keeps p->pages in step. */
+mmu_status_t fw_pte_write(mmu_kernel_t *k, fw_proc_t *p, uint64_t va, uint64_t pte);
+/* Maps frame f at va with perm (refs/rmap updated). */
+mmu_status_t fw_map_frame(mmu_kernel_t *k, fw_proc_t *p, uint64_t va, fw_frame_t *f,
+                          uint32_t perm, bool dirty);
+/* Removes whatever PTE p has at va: frame reference, swap slot, TLB entry (if inval). */
+void fw_zap(mmu_kernel_t *k, fw_proc_t *p, uint64_t va, bool inval);
+void fw_tlb_page(mmu_kernel_t *k, fw_proc_t *p, uint64_t va);
+
+fw_pcpage_t *fw_pc_find(mmu_kernel_t *k, uint32_t file, uint64_t pgoff);
+/* Finds or reads in (with read-around) the page-cache page; *major set when the disk was read.
+ * NULL with *st set on failure (MMU_ERR_NO_FRAME, MMU_ERR_IO). */
+fw_pcpage_t *fw_pc_get(mmu_kernel_t *k, uint32_t file, uint64_t pgoff, bool *major,
+                       mmu_status_t *st);
+mmu_status_t fw_pc_writeback(mmu_kernel_t *k, fw_pcpage_t *pc);
+void fw_pc_drop_file(mmu_kernel_t *k, uint32_t file); /* write back and drop unmapped pages */
+
+uint64_t fw_swap_pte(uint64_t slot);
+void fw_swap_get(mmu_kernel_t *k, uint64_t slot);
+void fw_swap_put(mmu_kernel_t *k, uint64_t slot);
+
+/* ---- fault.c ---- */
+mmu_kverdict_t fw_handle(mmu_kernel_t *k, mmu_kfault_rec_t *rec);
+mmu_status_t fw_user_access(mmu_kernel_t *k, uint32_t pid, uint64_t va, mmu_op_t op, void *rbuf,
+                            const void *wbuf, size_t len, mmu_koutcome_t *out);
+
+#endif
