@@ -62,6 +62,8 @@ static void tlb_fault(mmu_t *m, const mmu_access_t *acc, const mmu_tlb_entry_t *
   mmu_walk(&env, m->root[acc->asid], acc, &w);
   uint64_t pte = w.fault.pte, addr = w.fault.pte_addr;
   mmu_fault_make(&out->fault, m->fmt, &m->ctrl, kind, acc, e->level, pte, addr);
+  mmu_rights_t r = {e->r, e->w, e->x, e->u, e->pkey};
+  if (mmu_pk_denies(m->fmt, &m->ctrl, &r, acc)) out->fault.error_code |= MMU_PFEC_PK;
   mmu_tlb_drop(m->itlb, acc->va, acc->asid);
   mmu_tlb_drop(m->dtlb, acc->va, acc->asid);
   mmu_tlb_drop(m->stlb, acc->va, acc->asid);

@@ -66,6 +66,16 @@ void mmu_fault_make(mmu_fault_t *f, const mmu_fmt_t *fmt, const mmu_ctrl_t *c,
   }
 }
 
+/* SDM 4.7: the #PF error code's PK flag is 1 when the access was a data access to a user-mode
+ * address whose protection key PKRU disallows (4.6.2: AD, or WD on a user write or a supervisor
+ * write with CR0.WP=1), whichever violation the fault reports. */
+bool mmu_pk_denies(const mmu_fmt_t *fmt, const mmu_ctrl_t *c, const mmu_rights_t *r,
+                   const mmu_access_t *acc) {
+  if (!fmt->x86 || !c->pke || !r->u || acc->op == MMU_OP_EXEC) return false;
+  bool pk_ad = (c->pkru >> (2 * r->pkey)) & 1u, pk_wd = (c->pkru >> (2 * r->pkey + 1)) & 1u;
+  return pk_ad || (acc->op == MMU_OP_WRITE && pk_wd && (acc->user || c->wp));
+}
+
 typedef struct ad_write {
   uint64_t addr, val;
 } ad_write_t;
@@ -188,4 +198,8 @@ void mmu_walk(const mmu_walk_env_t *env, uint64_t root, const mmu_access_t *acc,
 fault:
   w->leaf_level = level;
   mmu_fault_make(&w->fault, fmt, env->ctrl, kind, acc, level, pte, pte_addr);
+  /* Rights violations (USER..PKEY) come from the complete walk: the leaf and its key are known. */
+  if (kind >= MMU_FAULT_USER && kind <= MMU_FAULT_PKEY &&
+      mmu_pk_denies(fmt, env->ctrl, &rights, acc))
+    w->fault.error_code |= MMU_PFEC_PK;
 }

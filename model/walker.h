@@ -46,5 +46,9 @@ mmu_fault_kind_t mmu_check_rights(const mmu_fmt_t *fmt, const mmu_ctrl_t *ctrl,
 void mmu_fault_make(mmu_fault_t *f, const mmu_fmt_t *fmt, const mmu_ctrl_t *ctrl,
                     mmu_fault_kind_t kind, const mmu_access_t *acc, int level, uint64_t pte,
                     uint64_t pte_addr);
+/* x86: whether PKRU disallows this data access to a user-mode address, i.e. the #PF error code's
+ * PK flag, which is set whichever violation the fault reports (SDM 4.7). False for RISC-V. */
+bool mmu_pk_denies(const mmu_fmt_t *fmt, const mmu_ctrl_t *ctrl, const mmu_rights_t *r,
+                   const mmu_access_t *acc);
 
 #endif
