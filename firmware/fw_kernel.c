@@ -409,9 +409,13 @@ static mmu_status_t vma_split(mmu_kernel_t *k, fw_proc_t *p, uint64_t at) {
   fw_vma_t hi = p->vma[i];
   hi.start = at;
   if (hi.file >= 0) hi.pgoff += (at - p->vma[i].start) / FW_PAGE;
-  mmu_status_t s = vma_insert(p, &hi); /* sorted by start; inserted after the low part */
-  if (s) return s;
-  p->vma[i].end = at;
+  uint64_t old_end = p->vma[i].end;
+  p->vma[i].end = at; /* first, so that the high part sorts after the low part */
+  mmu_status_t s = vma_insert(p, &hi);
+  if (s) {
+    p->vma[i].end = old_end;
+    return s;
+  }
   if (hi.file >= 0) k->files[hi.file].maps++;
   return MMU_OK;
 }

@@ -1,0 +1,135 @@
+// Firmware: fork and copy-on-write.
+#include "test_firmware_fixture.h"
+
+using FirmwareCow = FwTest;
+
+namespace {
+constexpr int kPages = 8;
+}
+
+class FirmwareCowForked : public FwTest {
+ protected:
+  uint32_t child = 0;
+  void SetUp() override {
+    FwTest::SetUp();
+    MapAnon(pid, kBase, kPages * kPage);
+    for (int i = 0; i < kPages; i++) {
+      auto d = Pattern(i);
+      ASSERT_EQ(Store(pid, kBase + i * kPage, d.data(), d.size()).sig, MMU_SIG_NONE);
+    }
+    ASSERT_EQ(mmu_proc_fork(k, pid, &child), MMU_OK);
+  }
+  std::vector<uint8_t> Page(uint32_t p, int i) {
+    std::vector<uint8_t> v(kPage);
+    EXPECT_EQ(Load(p, kBase + i * kPage, v.data(), v.size()).sig, MMU_SIG_NONE);
+    return v;
+  }
+};
+
+TEST_F(FirmwareCowForked, ForkSharesEveryFrameReadOnlyWithReferenceCounts) {
+  EXPECT_EQ(mmu_kframes_used(k), (uint64_t)kPages);  // nothing copied
+  for (int i = 0; i < kPages; i++) {
+    uint64_t va = kBase + i * kPage;
+    mmu_pte_fields_t pf = Fields(pid, va), cf = Fields(child, va);
+    EXPECT_TRUE(pf.present && cf.present);
+    EXPECT_EQ(pf.pa, cf.pa);
+    EXPECT_FALSE(pf.perm & MMU_PERM_W);
+    EXPECT_FALSE(cf.perm & MMU_PERM_W);
+    mmu_kframe_info_t fi = Frame(pf.pa);
+    EXPECT_EQ(fi.refs, 2u);
+    EXPECT_EQ(fi.mappings, 2u);
+  }
+  mmu_vma_info_t v;
+  ASSERT_EQ(mmu_proc_vma(k, child, kBase, &v), MMU_OK);
+  EXPECT_EQ(v.start, kBase);
+  EXPECT_EQ(v.end, kBase + kPages * kPage);
+  EXPECT_EQ(Page(child, 3), Pattern(3));
+  EXPECT_EQ(Stats().forks, 1u);
+}
+
+TEST_F(FirmwareCowForked, ChildWriteCopiesTheFrameAndTheParentKeepsItsBytes) {
+  uint64_t va = kBase + 2 * kPage;
+  uint64_t shared = Fields(pid, va).pa;
+  mmu_koutcome_t o = Store64(child, va + 16, 0xdeadbeef);
+  EXPECT_EQ(o.sig, MMU_SIG_NONE);
+  EXPECT_EQ(o.last.kind, MMU_KF_COW);
+  EXPECT_EQ(o.last.fault.kind, MMU_FAULT_WRITE);
+  EXPECT_EQ(o.last.fault.error_code, MMU_PFEC_P | MMU_PFEC_W | MMU_PFEC_U);
+  mmu_pte_fields_t cf = Fields(child, va), pf = Fields(pid, va);
+  EXPECT_NE(cf.pa, shared);
+  EXPECT_EQ(pf.pa, shared);
+  EXPECT_TRUE(cf.perm & MMU_PERM_W);
+  EXPECT_TRUE(cf.dirty);
+  EXPECT_FALSE(pf.perm & MMU_PERM_W);  // the parent stays read-only until it writes
+  EXPECT_EQ(Frame(shared).refs, 1u);
+  EXPECT_EQ(Frame(cf.pa).refs, 1u);
+  EXPECT_EQ(Page(pid, 2), Pattern(2));  // parent unchanged
+  auto expect = Pattern(2);
+  uint64_t v = 0xdeadbeef;
+  memcpy(expect.data() + 16, &v, 8);
+  EXPECT_EQ(Page(child, 2), expect);
+  EXPECT_EQ(o.last.kernel_cycles,
+            Costs({MMU_KC_ENTRY, MMU_KC_DISPATCH, MMU_KC_VMA_LOOKUP, MMU_KC_FRAME_ALLOC,
+                   MMU_KC_COPY_PAGE, MMU_KC_PTE_UPDATE, MMU_KC_TLB_INVAL, MMU_KC_EXIT}));
+  EXPECT_EQ(Stats().cow_copies, 1u);
+}
+
+TEST_F(FirmwareCowForked, TheLastOwnerWritesInPlaceWithoutACopy) {
+  uint64_t va = kBase + 5 * kPage;
+  uint64_t shared = Fields(pid, va).pa;
+  ASSERT_EQ(Store64(child, va, 1).last.kind, MMU_KF_COW);
+  // Now the parent is the only owner of the old frame.
+  mmu_koutcome_t o = Store64(pid, va, 2);
+  EXPECT_EQ(o.last.kind, MMU_KF_COW_REUSE);
+  EXPECT_EQ(o.last.counts[MMU_KC_COPY_PAGE], 0u);
+  EXPECT_EQ(o.last.counts[MMU_KC_FRAME_ALLOC], 0u);
+  EXPECT_EQ(o.last.kernel_cycles, Costs({MMU_KC_ENTRY, MMU_KC_DISPATCH, MMU_KC_VMA_LOOKUP,
+                                         MMU_KC_PTE_UPDATE, MMU_KC_EXIT}));
+  mmu_pte_fields_t pf = Fields(pid, va);
+  EXPECT_EQ(pf.pa, shared);
+  EXPECT_TRUE(pf.perm & MMU_PERM_W);
+  mmu_kstats_t s = Stats();
+  EXPECT_EQ(s.cow_copies, 1u);
+  EXPECT_EQ(s.cow_reuses, 1u);
+  EXPECT_EQ(Load64(pid, va), 2u);
+  EXPECT_EQ(Load64(child, va), 1u);
+}
+
+TEST_F(FirmwareCowForked, AfterTheChildExitsTheParentReusesEveryFrame) {
+  ASSERT_EQ(mmu_proc_exit(k, child), MMU_OK);
+  for (int i = 0; i < kPages; i++) {
+    EXPECT_EQ(Frame(Fields(pid, kBase + i * kPage).pa).refs, 1u);
+    EXPECT_EQ(Store64(pid, kBase + i * kPage, i).last.kind, MMU_KF_COW_REUSE);
+  }
+  EXPECT_EQ(Stats().cow_copies, 0u);
+  EXPECT_EQ(mmu_kframes_used(k), (uint64_t)kPages);
+}
+
+TEST_F(FirmwareCowForked, SnapshotStaysIntactWhileTheParentWrites) {
+  // Redis-style: the child reads every page while the parent writes k of them.
+  const int written = 3;
+  for (int i = 0; i < written; i++) {
+    std::vector<uint8_t> junk(kPage, 0xEE);
+    Store(pid, kBase + i * kPage, junk.data(), junk.size());
+  }
+  for (int i = 0; i < kPages; i++) EXPECT_EQ(Page(child, i), Pattern(i)) << "page " << i;
+  EXPECT_EQ(Stats().cow_copies, (uint64_t)written);
+  EXPECT_EQ(mmu_kframes_used(k), (uint64_t)(kPages + written));
+}
+
+TEST_F(FirmwareCow, ForkOfAForkSharesThreeWays) {
+  MapAnon(pid, kBase, kPage);
+  Store64(pid, kBase, 77);
+  uint32_t c1, c2;
+  ASSERT_EQ(mmu_proc_fork(k, pid, &c1), MMU_OK);
+  ASSERT_EQ(mmu_proc_fork(k, c1, &c2), MMU_OK);
+  uint64_t pa = Fields(pid, kBase).pa;
+  EXPECT_EQ(Frame(pa).refs, 3u);
+  EXPECT_EQ(Store64(c1, kBase, 1).last.kind, MMU_KF_COW);
+  EXPECT_EQ(Frame(pa).refs, 2u);
+  EXPECT_EQ(Store64(c2, kBase, 2).last.kind, MMU_KF_COW);
+  EXPECT_EQ(Store64(pid, kBase, 3).last.kind, MMU_KF_COW_REUSE);
+  EXPECT_EQ(Load64(pid, kBase), 3u);
+  EXPECT_EQ(Load64(c1, kBase), 1u);
+  EXPECT_EQ(Load64(c2, kBase), 2u);
+}
