@@ -89,10 +89,10 @@ class Scenario {
   uint64_t random_flags() {
     uint64_t f = kP;
     if (pct(85)) f |= kRw;
-    if (pct(70)) f |= kUs;
+    if (pct(80)) f |= kUs;
     if (pct(50)) f |= kA;
     if (pct(50)) f |= kD;
-    if (pct(12)) f |= kNxBit;
+    if (pct(8)) f |= kNxBit;
     f |= rng_() & (kPwt | kPcd | kG | (7ull << 9) | (0x7full << 52) | (0xfull << 59));
     if (p_.pa_bits < 52 && pct(3)) f |= 1ull << (p_.pa_bits + rnd(52 - p_.pa_bits));
     return f;
@@ -100,7 +100,7 @@ class Scenario {
 
   uint64_t gen_entry(int lvl, bool* is_table) {
     *is_table = false;
-    if (pct(5)) return rng_() & ~kP;  // not present, junk elsewhere
+    if (pct(3)) return rng_() & ~kP;  // not present, junk elsewhere
     uint64_t f = random_flags();
     const bool leaf = lvl == 0 || (lvl <= 2 && pct(25)) || (lvl >= 3 && pct(2));
     if (!leaf) {
@@ -161,7 +161,7 @@ void random_walks(Params p, uint64_t seed, unsigned walks, unsigned per_scenario
   Bench<M> bench(seed);
   RefWalker ref(p);
   unsigned done = 0, faults = 0, hits_seen = 0, ad_writes = 0;
-  std::vector<unsigned> kinds(11, 0);
+  std::vector<unsigned> kinds(11, 0), sizes(3, 0);
   while (done < walks) {
     Scenario sc(p, rng);
     bench.mem = sc.mem;
@@ -188,6 +188,7 @@ void random_walks(Params p, uint64_t seed, unsigned walks, unsigned per_scenario
       ASSERT_EQ(got.refs, got.ops.size());
       faults += got.fault != kNone;
       kinds[got.fault]++;
+      if (got.fault == kNone) sizes[got.size]++;
       // A walk that started below the root table was shortened by the PWC.
       if (!got.ops.empty() &&
           got.ops[0].addr != PageTables::entry_addr(r.root & ~0xfffull, r.va, p.levels - 1))
@@ -199,13 +200,17 @@ void random_walks(Params p, uint64_t seed, unsigned walks, unsigned per_scenario
   // The generator must actually reach the interesting cases.
   for (unsigned k = 0; k <= kPkey; ++k) EXPECT_GT(kinds[k], 0u) << "fault kind " << k << " never seen";
   EXPECT_GT(ad_writes, walks / 20);
+  for (unsigned z = 0; z < 3; ++z) EXPECT_GT(sizes[z], walks / 100) << "page size " << z;
   if (p.pwc_en) {
     EXPECT_GT(hits_seen, walks / 10);
   } else {
     EXPECT_EQ(hits_seen, 0u);
   }
-  std::printf("%u walks, %u faults, %u PWC-shortened, %u A/D writes, %llu cycles\n", walks, faults,
-              hits_seen, ad_writes, static_cast<unsigned long long>(bench.cycle_count()));
+  std::printf("%u walks, %u faults, %u PWC-shortened, %u A/D writes, %llu cycles\nby fault kind:",
+              walks, faults, hits_seen, ad_writes,
+              static_cast<unsigned long long>(bench.cycle_count()));
+  for (unsigned k = 0; k <= kPkey; ++k) std::printf(" %u", kinds[k]);
+  std::printf("\nsuccesses by page size: %u %u %u\n", sizes[0], sizes[1], sizes[2]);
 }
 
 TEST(RtlWalkerRandom, L4Pwc100k) {

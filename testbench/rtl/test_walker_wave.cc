@@ -4,7 +4,8 @@
 
 #include <sys/stat.h>
 
-#include <map>
+#include <fstream>
+#include <iterator>
 #include <set>
 #include <string>
 
@@ -16,6 +17,9 @@ using namespace rtlwalk;
 
 #ifndef RTL_WAVE_DIR
 #define RTL_WAVE_DIR "."
+#endif
+#ifndef RTL_SOURCE_DIR
+#define RTL_SOURCE_DIR "."
 #endif
 
 namespace {
@@ -88,8 +92,30 @@ TEST(RtlWalkerWave, FstHasWalkerSignalsAndStateNames) {
                           "mem_rsp_rdata_i", "rsp_fault_o", "refs_q"}) {
     EXPECT_EQ(vars.count(std::string("TOP.mmu_walker.") + sig), 1u) << sig << " not in " << path;
   }
+  // Every signal the GTKWave save file shows must exist in the dump, and its filters must exist.
+  std::ifstream gtkw(std::string(RTL_SOURCE_DIR) + "/waves/mmu_walker.gtkw");
+  ASSERT_TRUE(gtkw.good());
+  unsigned shown = 0;
+  for (std::string line; std::getline(gtkw, line);) {
+    if (line.rfind("TOP.", 0) == 0) {
+      ++shown;
+      EXPECT_EQ(vars.count(line.substr(0, line.find('['))), 1u) << line << " (mmu_walker.gtkw)";
+    } else if (line.rfind("^", 0) == 0) {
+      const std::string filter = std::string(RTL_SOURCE_DIR) + "/" + line.substr(line.find(' ') + 1);
+      std::ifstream f(filter);
+      std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+      EXPECT_FALSE(text.empty()) << filter;
+    }
+  }
+  EXPECT_GT(shown, 30u);
+  std::ifstream sf(std::string(RTL_SOURCE_DIR) + "/waves/walker_state.filter");
+  std::string state_filter((std::istreambuf_iterator<char>(sf)), std::istreambuf_iterator<char>());
+
   for (const char* st_name : {"StIdle", "StReadPte", "StWaitPte", "StUpdateAd", "StWaitAd", "StRsp"})
+  {
     EXPECT_NE(enum_tables.find(st_name), std::string::npos) << st_name << " not in the enum tables";
+    EXPECT_NE(state_filter.find(st_name), std::string::npos) << st_name << " not in the filter";
+  }
 }
 
 }  // namespace
