@@ -6,10 +6,14 @@
 
 #define CHUNK_FRAMES 512u /* frames per directory chunk (2 MiB of physical memory) */
 
+/* Each set keeps its tags in recency order (way 0 = most recently used) with the invalid
+ * entries at the tail, which is exactly LRU with "an invalid way first" victims; a hit is found
+ * after few compares when there is locality, and no time stamps are needed. */
 typedef struct cache_level {
   uint32_t sets, ways, latency;
-  uint64_t *tag;   /* line number + 1; 0 = invalid */
-  uint64_t *stamp; /* LRU time stamps */
+  uint64_t mask; /* sets - 1 when sets is a power of two, else 0 (use %) */
+  bool pow2;
+  uint64_t *tag; /* line number + 1; 0 = invalid */
 } cache_level_t;
 
 struct mmu_mem {
@@ -60,9 +64,10 @@ mmu_status_t mmu_mem_create(uint64_t phys_bytes, const mmu_cache_config_t cache[
     l->ways = c->ways;
     l->sets = c->size_bytes / (MMU_LINE_BYTES * c->ways);
     l->latency = c->latency;
+    l->pow2 = !(l->sets & (l->sets - 1));
+    l->mask = l->pow2 ? l->sets - 1 : 0;
     l->tag = calloc((size_t)l->sets * l->ways, sizeof(uint64_t));
-    l->stamp = calloc((size_t)l->sets * l->ways, sizeof(uint64_t));
-    if (!l->tag || !l->stamp) goto oom;
+    if (!l->tag) goto oom;
     m->ncache++;
   }
   *out = m;
@@ -87,7 +92,6 @@ void mmu_mem_destroy(mmu_mem_t *m) {
   free(m->table_bits);
   for (int i = 0; i < MMU_CACHE_LEVELS; i++) {
     free(m->cache[i].tag);
-    free(m->cache[i].stamp);
   }
   free(m);
 }
@@ -188,43 +192,43 @@ mmu_status_t mmu_mem_zero(mmu_mem_t *m, uint64_t pa, size_t len) {
 }
 
 /* ---- latency model ---- */
-static bool cache_probe(cache_level_t *l, uint64_t line, uint64_t now) {
-  uint64_t *tag = &l->tag[(line % l->sets) * l->ways];
-  uint64_t *st = &l->stamp[(line % l->sets) * l->ways];
+static inline uint64_t *cache_set(cache_level_t *l, uint64_t line) {
+  uint64_t set = l->pow2 ? line & l->mask : line % l->sets;
+  return &l->tag[set * l->ways];
+}
+
+/* A hit moves the line to the front of its set. */
+static bool cache_probe(cache_level_t *l, uint64_t line) {
+  uint64_t *tag = cache_set(l, line), want = line + 1;
   for (uint32_t w = 0; w < l->ways; w++) {
-    if (tag[w] == line + 1) {
-      st[w] = now;
+    if (tag[w] == want) {
+      memmove(tag + 1, tag, w * sizeof *tag);
+      tag[0] = want;
       return true;
     }
+    if (tag[w] == 0) return false; /* invalid entries only follow */
   }
   return false;
 }
 
-static void cache_fill(cache_level_t *l, uint64_t line, uint64_t now) {
-  uint64_t *tag = &l->tag[(line % l->sets) * l->ways];
-  uint64_t *st = &l->stamp[(line % l->sets) * l->ways];
-  uint32_t victim = 0;
-  for (uint32_t w = 0; w < l->ways; w++) {
-    if (tag[w] == 0) {
-      victim = w;
-      break;
-    }
-    if (st[w] < st[victim]) victim = w;
-  }
-  tag[victim] = line + 1;
-  st[victim] = now;
+/* Inserts at the front; the tail entry (an invalid one if any, else the LRU line) drops. */
+static void cache_fill(cache_level_t *l, uint64_t line) {
+  uint64_t *tag = cache_set(l, line);
+  memmove(tag + 1, tag, (l->ways - 1) * sizeof *tag);
+  tag[0] = line + 1;
 }
 
 uint32_t mmu_mem_timed_access(mmu_mem_t *m, uint64_t pa, int *level_out) {
-  uint64_t line = pa / MMU_LINE_BYTES, now = ++m->clock;
+  uint64_t line = pa / MMU_LINE_BYTES;
+  ++m->clock;
   int hit = m->ncache;
   for (int i = 0; i < m->ncache; i++) {
-    if (cache_probe(&m->cache[i], line, now)) {
+    if (cache_probe(&m->cache[i], line)) {
       hit = i;
       break;
     }
   }
-  for (int i = 0; i < hit; i++) cache_fill(&m->cache[i], line, now);
+  for (int i = 0; i < hit; i++) cache_fill(&m->cache[i], line);
   if (level_out) *level_out = hit < m->ncache ? hit : MMU_CACHE_LEVELS;
   return hit < m->ncache ? m->cache[hit].latency : m->dram_latency;
 }

@@ -13,6 +13,8 @@ typedef struct pwc_line {
 
 typedef struct pwc_level {
   uint32_t sets, ways;
+  uint64_t mask; /* sets - 1 when sets is a power of two, else 0 (use %) */
+  bool pow2;
   pwc_line_t *line;
 } pwc_level_t;
 
@@ -35,6 +37,8 @@ mmu_status_t mmu_pwc_create(const mmu_pwc_config_t cfg[MMU_PWC_LEVELS], int leve
     pwc_level_t *lv = &p->lv[l];
     lv->ways = c->ways;
     lv->sets = c->entries / c->ways;
+    lv->pow2 = !(lv->sets & (lv->sets - 1));
+    lv->mask = lv->pow2 ? lv->sets - 1 : 0;
     lv->line = calloc(c->entries, sizeof *lv->line);
     if (!lv->line) {
       mmu_pwc_destroy(p);
@@ -56,8 +60,12 @@ uint32_t mmu_pwc_latency(const mmu_pwc_t *p) {
   return p->latency;
 }
 
+static inline pwc_line_t *set_of(pwc_level_t *lv, uint64_t tag) {
+  return &lv->line[(lv->pow2 ? tag & lv->mask : tag % lv->sets) * lv->ways];
+}
+
 static pwc_line_t *find(pwc_level_t *lv, uint64_t tag, uint16_t asid) {
-  pwc_line_t *set = &lv->line[(tag % lv->sets) * lv->ways];
+  pwc_line_t *set = set_of(lv, tag);
   for (uint32_t w = 0; w < lv->ways; w++)
     if (set[w].valid && set[w].tag == tag && set[w].asid == asid) return &set[w];
   return NULL;
@@ -83,7 +91,7 @@ void mmu_pwc_fill(mmu_pwc_t *p, int level, uint64_t va, uint16_t asid, const mmu
   uint64_t tag = va >> (12 + 9 * level);
   pwc_line_t *slot = find(lv, tag, asid);
   if (!slot) {
-    pwc_line_t *set = &lv->line[(tag % lv->sets) * lv->ways];
+    pwc_line_t *set = set_of(lv, tag);
     slot = &set[0];
     for (uint32_t w = 0; w < lv->ways; w++) {
       if (!set[w].valid) {

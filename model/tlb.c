@@ -6,6 +6,9 @@
 
 typedef struct tlb_array {
   uint32_t sets, ways;
+  uint32_t nvalid; /* valid entries: an empty array is not probed */
+  int shift;       /* page shift of the array's size */
+  uint64_t mask;   /* sets - 1 when sets is a power of two, else 0 (use %) */
   mmu_tlb_entry_t *e; /* sets * ways */
   uint64_t *stamp;    /* LRU */
   uint8_t *plru;      /* (ways - 1) tree bits per set; bit = 1 means "go right" to the victim */
@@ -30,6 +33,8 @@ mmu_status_t mmu_tlb_create(const mmu_tlb_config_t *cfg, uint64_t seed, mmu_tlb_
     tlb_array_t *a = &t->a[s];
     a->ways = cfg->size[s].ways;
     a->sets = a->ways ? cfg->size[s].sets : 0;
+    a->shift = mmu_page_shift((mmu_page_size_t)s);
+    a->mask = (a->sets && !(a->sets & (a->sets - 1))) ? a->sets - 1 : 0;
     size_t n = (size_t)a->sets * a->ways;
     if (!n) continue;
     a->e = calloc(n, sizeof *a->e);
@@ -107,8 +112,12 @@ static inline bool match(const mmu_tlb_entry_t *e, uint64_t vpn, uint16_t asid) 
   return e->valid && e->vpn == vpn && (e->global || e->asid == asid);
 }
 
-static int find(const tlb_array_t *a, uint64_t vpn, uint16_t asid, uint32_t *set_out) {
-  uint32_t set = (uint32_t)(vpn % a->sets);
+static inline uint32_t set_of(const tlb_array_t *a, uint64_t vpn) {
+  return (uint32_t)(a->mask || a->sets == 1 ? vpn & a->mask : vpn % a->sets);
+}
+
+static inline int find(const tlb_array_t *a, uint64_t vpn, uint16_t asid, uint32_t *set_out) {
+  uint32_t set = set_of(a, vpn);
   *set_out = set;
   const mmu_tlb_entry_t *e = &a->e[set * a->ways];
   for (uint32_t w = 0; w < a->ways; w++)
@@ -120,9 +129,9 @@ bool mmu_tlb_lookup(mmu_tlb_t *t, uint64_t va, uint16_t asid, mmu_tlb_entry_t *o
   t->st.lookups++;
   for (int s = 0; s < MMU_PAGE_SIZES; s++) {
     tlb_array_t *a = &t->a[s];
-    if (!a->sets) continue;
+    if (!a->nvalid) continue;
     uint32_t set;
-    int w = find(a, va >> mmu_page_shift((mmu_page_size_t)s), asid, &set);
+    int w = find(a, va >> a->shift, asid, &set);
     if (w < 0) continue;
     touch(t, a, set, (uint32_t)w);
     *out = a->e[set * a->ways + (uint32_t)w];
@@ -162,6 +171,7 @@ void mmu_tlb_fill(mmu_tlb_t *t, const mmu_tlb_entry_t *in) {
     }
     t->st.evictions++;
   }
+  if (!e[w].valid) a->nvalid++;
   e[w] = *in;
   e[w].valid = true;
   t->st.fills++;
@@ -171,11 +181,12 @@ void mmu_tlb_fill(mmu_tlb_t *t, const mmu_tlb_entry_t *in) {
 void mmu_tlb_drop(mmu_tlb_t *t, uint64_t va, uint16_t asid) {
   for (int s = 0; s < MMU_PAGE_SIZES; s++) {
     tlb_array_t *a = &t->a[s];
-    if (!a->sets) continue;
+    if (!a->nvalid) continue;
     uint32_t set;
-    int w = find(a, va >> mmu_page_shift((mmu_page_size_t)s), asid, &set);
+    int w = find(a, va >> a->shift, asid, &set);
     if (w >= 0) {
       a->e[set * a->ways + (uint32_t)w].valid = false;
+      a->nvalid--;
       t->st.invalidated++;
     }
   }
@@ -188,6 +199,7 @@ void mmu_tlb_invalidate(mmu_tlb_t *t, mmu_inval_t kind, uint16_t asid, uint64_t 
   }
   for (int s = 0; s < MMU_PAGE_SIZES; s++) {
     tlb_array_t *a = &t->a[s];
+    if (!a->nvalid) continue;
     for (size_t i = 0; i < (size_t)a->sets * a->ways; i++) {
       mmu_tlb_entry_t *e = &a->e[i];
       if (!e->valid) continue;
@@ -195,6 +207,7 @@ void mmu_tlb_invalidate(mmu_tlb_t *t, mmu_inval_t kind, uint16_t asid, uint64_t 
                   (kind == MMU_INVAL_ASID && !e->global && e->asid == asid);
       if (drop) {
         e->valid = false;
+        a->nvalid--;
         t->st.invalidated++;
       }
     }

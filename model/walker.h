@@ -42,6 +42,56 @@ void mmu_walk(const mmu_walk_env_t *env, uint64_t root, const mmu_access_t *acc,
 /* The permission decision, shared by the walk and by a TLB hit so both decide alike. */
 mmu_fault_kind_t mmu_check_rights(const mmu_fmt_t *fmt, const mmu_ctrl_t *ctrl,
                                   const mmu_rights_t *r, const mmu_access_t *acc);
+
+/* The same decision, inlined into the hot paths (mmu_check_rights is this function). */
+static inline mmu_fault_kind_t mmu_check_rights_inline(const mmu_fmt_t *fmt, const mmu_ctrl_t *c,
+                                                       const mmu_rights_t *r,
+                                                       const mmu_access_t *acc) {
+  bool wr = acc->op == MMU_OP_WRITE, ex = acc->op == MMU_OP_EXEC;
+  if (!fmt->x86) { /* RISC-V privileged spec, 4.3.2 steps 5-6 */
+    if (acc->user && !r->u) return MMU_FAULT_USER;
+    if (!acc->user && r->u) {
+      if (ex) return MMU_FAULT_SMEP; /* S-mode never executes U pages */
+      if (!c->sum) return MMU_FAULT_SMAP;
+    }
+    if (acc->op == MMU_OP_READ && !(r->r || (c->mxr && r->x))) return MMU_FAULT_READ;
+    if (wr && !r->w) return MMU_FAULT_WRITE;
+    if (ex && !r->x) return MMU_FAULT_NX;
+    return MMU_FAULT_NONE;
+  }
+  /* Intel SDM vol. 3, 4.6 (access rights) and 4.6.2 (protection keys). */
+  bool pk_ad = (c->pkru >> (2 * r->pkey)) & 1u, pk_wd = (c->pkru >> (2 * r->pkey + 1)) & 1u;
+  if (acc->user) {
+    if (!r->u) return MMU_FAULT_USER;
+    if (wr && !r->w) return MMU_FAULT_WRITE;
+    if (ex && !r->x) return MMU_FAULT_NX;
+    if (c->pke && !ex && pk_ad) return MMU_FAULT_PKEY;
+    if (c->pke && wr && pk_wd) return MMU_FAULT_PKEY;
+    return MMU_FAULT_NONE;
+  }
+  if (r->u && ex && c->smep) return MMU_FAULT_SMEP;
+  if (r->u && !ex && c->smap && (acc->implicit || !c->ac)) return MMU_FAULT_SMAP;
+  if (wr && !r->w && c->wp) return MMU_FAULT_WRITE;
+  if (ex && !r->x) return MMU_FAULT_NX;
+  if (c->pke && r->u && !ex && pk_ad) return MMU_FAULT_PKEY;
+  if (c->pke && r->u && wr && pk_wd && c->wp) return MMU_FAULT_PKEY;
+  return MMU_FAULT_NONE;
+}
+
+/* mmu_fault_make(f, ..., MMU_FAULT_NONE, acc, level, pte, pte_addr), inlined. */
+static inline void mmu_fault_none(mmu_fault_t *f, const mmu_access_t *acc, int level,
+                                  uint64_t pte, uint64_t pte_addr) {
+  f->kind = MMU_FAULT_NONE;
+  f->va = acc->va;
+  f->op = acc->op;
+  f->user = acc->user;
+  f->asid = acc->asid;
+  f->level = level;
+  f->pte = pte;
+  f->pte_addr = pte_addr;
+  f->error_code = 0;
+  f->cause = 0;
+}
 /* Fills a fault record, with the x86 error code or the RISC-V cause. */
 void mmu_fault_make(mmu_fault_t *f, const mmu_fmt_t *fmt, const mmu_ctrl_t *ctrl,
                     mmu_fault_kind_t kind, const mmu_access_t *acc, int level, uint64_t pte,
