@@ -501,8 +501,10 @@ static mmu_status_t do_munmap(mmu_kernel_t *k, fw_proc_t *p, uint64_t a, uint64_
   }
   for (size_t x = i; x < j; x++)
     if (p->vma[x].file >= 0) file_unref(k, p->vma[x].file);
-  memmove(&p->vma[i], &p->vma[j], (p->nvma - j) * sizeof *p->vma);
-  p->nvma -= j - i;
+  if (j > i) {
+    memmove(&p->vma[i], &p->vma[j], (p->nvma - j) * sizeof *p->vma);
+    p->nvma -= j - i;
+  }
   return MMU_OK;
 }
 
