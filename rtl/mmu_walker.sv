@@ -248,16 +248,24 @@ module mmu_walker #(
     end
   end
 
-  // #PF error code of a fault of kind k (not used for NONCANONICAL, which reports 0).
+  // PKRU disallows this data access to a user-mode page (SDM 4.6.2): AD, or WD on a write by
+  // user mode or by supervisor mode with CR0.WP=1. This is the #PF error code's PK flag for any
+  // rights violation found at the leaf (SDM 4.7), whichever kind of fault is reported.
+  logic pk_denies;
+  assign pk_denies = pke_q && u_eff && !is_exec &&
+                     (pk_ad || (is_write && pk_wd && (user_q || wp_q)));
+
+  // #PF error code of a fault of kind k (not used for NONCANONICAL, which reports 0). pk: PKRU
+  // denies the access (only meaningful for the leaf rights violations USER..PKEY).
   function automatic logic [5:0] error_code(fault_e k, logic [1:0] op, logic user, logic nxe,
-                                            logic smep);
+                                            logic smep, logic pk);
     logic [5:0] ec;
     ec[0] = (k != FaultNotPresent);
     ec[1] = (op == OpWrite);
     ec[2] = user;
     ec[3] = (k == FaultRsvd) || (k == FaultMisaligned);
     ec[4] = (op == OpExec) && (nxe || smep);
-    ec[5] = (k == FaultPkey);
+    ec[5] = pk && (k >= FaultUser) && (k <= FaultPkey);
     return ec;
   endfunction
 
@@ -391,7 +399,7 @@ module mmu_walker #(
           end else if (pte_leaf) begin
             fault_d = leaf_fault;
           end
-          err_d = error_code(fault_d, op_q, user_q, nxe_q, smep_q);
+          err_d = error_code(fault_d, op_q, user_q, nxe_q, smep_q, pk_denies);
 
           if (fault_d != FaultNone) begin
             state_d = StRsp;

@@ -353,6 +353,44 @@ TEST(RtlWalker, ProtectionKeys) {
   EXPECT_EQ(d.run(q).fault, kPkey);  // AD5 applies regardless of WP
 }
 
+// SDM 4.7: the PK flag is set whenever PKRU denies the data access to a user page, whichever
+// rights violation is reported (the C model's mmu_fault_make / mmu_pk_denies do the same).
+TEST(RtlWalker, PkFlagOnOtherRightsFaults) {
+  Dut<Vwalker_l4> d(kL4);
+  const uint64_t va = 0x400000;
+  d.pt.map(d.root, va, 0, 0x7000, (kAll & ~kRw) | (5ull << 59));  // read-only, key 5
+  Request q = rq(va, kWriteOp, true);
+  q.pke = true;
+  q.pkru = 1u << 11;  // WD5
+  Result r = d.run(q);
+  EXPECT_EQ(r.fault, kWrite);
+  EXPECT_EQ(r.error_code, 0x27u);  // P | W | U | PK
+  q.pkru = 0;
+  EXPECT_EQ(d.run(q).error_code, 0x7u);
+  q = rq(va, kRead);  // supervisor read of a user page with SMAP: SMAP fault, AD5 denies too
+  q.smap = true;
+  q.pke = true;
+  q.pkru = 1u << 10;
+  r = d.run(q);
+  EXPECT_EQ(r.fault, kSmap);
+  EXPECT_EQ(r.error_code, 0x21u);  // P | PK
+  q.op = kWriteOp;  // supervisor write, WD5 only counts with CR0.WP
+  q.pkru = 1u << 11;
+  q.wp = false;
+  EXPECT_EQ(d.run(q).error_code, 0x3u);
+  q.wp = true;
+  EXPECT_EQ(d.run(q).error_code, 0x23u);
+  q = rq(va, kExec, true);  // fetches are never denied by keys
+  q.pke = true;
+  q.pkru = ~0u;
+  q.nxe = true;
+  d.pt.map(d.root, va + 0x1000, 0, 0x8000, kAll | kNxBit | (5ull << 59));
+  q.va = va + 0x1000;
+  r = d.run(q);
+  EXPECT_EQ(r.fault, kNx);
+  EXPECT_EQ(r.error_code, 0x15u);
+}
+
 // ---- A/D update ----------------------------------------------------------------------------------
 TEST(RtlWalker, AccessedDirtyWrittenTopDown) {
   Dut<Vwalker_l4> d(kL4);

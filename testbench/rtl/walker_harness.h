@@ -146,11 +146,16 @@ class RefWalker {
     const int start = lvl;
     uint64_t addr_at[8] = {}, pte_at[8] = {};
 
+    // SDM 4.7: PK is set for a rights violation at the leaf (USER..PKEY) whenever PKRU denies
+    // the data access to a user-mode page (AD, or WD on a user write or a write with CR0.WP=1),
+    // whichever kind of fault is reported; leaf_pk_deny is computed once the leaf is known.
+    bool leaf_pk_deny = false;
     auto fail = [&](unsigned kind) {
       res.fault = kind;
+      const bool pk = leaf_pk_deny && kind >= kUser && kind <= kPkey;
       res.error_code = (kind != kNotPresent ? 1u : 0u) | (write ? 2u : 0u) | (r.user ? 4u : 0u) |
                        ((kind == kRsvd || kind == kMisaligned) ? 8u : 0u) |
-                       ((exec && (r.nxe || r.smep)) ? 16u : 0u) | (kind == kPkey ? 32u : 0u);
+                       ((exec && (r.nxe || r.smep)) ? 16u : 0u) | (pk ? 32u : 0u);
       return res;
     };
 
@@ -185,6 +190,7 @@ class RefWalker {
       // Leaf permission checks.
       const unsigned pk = static_cast<unsigned>(pte >> 59) & 15;
       const bool ad = (r.pkru >> (2 * pk)) & 1, wd = (r.pkru >> (2 * pk + 1)) & 1;
+      leaf_pk_deny = r.pke && u && !exec && (ad || (write && wd && (r.user || r.wp)));
       if (r.user) {
         if (!u) return fail(kUser);
         if (write && !w) return fail(kWrite);
