@@ -133,3 +133,38 @@ TEST_F(FirmwareCow, ForkOfAForkSharesThreeWays) {
   EXPECT_EQ(Load64(c1, kBase), 1u);
   EXPECT_EQ(Load64(c2, kBase), 2u);
 }
+
+// The same kernel on RISC-V Sv39: faults carry scause instead of an x86 error code, and swap and
+// PROT_NONE entries must stay apart from the RISC-V PTE bits.
+class FirmwareRiscv : public FwTest {
+  void Configure(mmu_config_t &c, mmu_kernel_config_t &k) override {
+    c.format = MMU_FMT_SV39;
+    k.max_frames = 8;
+    k.swap_slots = 64;
+  }
+};
+
+TEST_F(FirmwareRiscv, FirstTouchCowSwapAndProtNoneWorkOnSv39) {
+  MapAnon(pid, kBase, 16 * kPage);
+  mmu_koutcome_t o = Store64(pid, kBase, 5);
+  EXPECT_EQ(o.last.kind, MMU_KF_ANON);
+  EXPECT_EQ(o.last.fault.cause, MMU_CAUSE_STORE_PAGE_FAULT);
+  uint32_t child;
+  ASSERT_EQ(mmu_proc_fork(k, pid, &child), MMU_OK);
+  EXPECT_EQ(Store64(child, kBase, 6).last.kind, MMU_KF_COW);
+  EXPECT_EQ(Load64(pid, kBase), 5u);
+  for (int i = 1; i < 16; i++) Store64(pid, kBase + i * kPage, 100 + i);
+  EXPECT_GT(Stats().swap_outs, 0u);
+  for (int i = 1; i < 16; i++) EXPECT_EQ(Load64(pid, kBase + i * kPage), 100u + i);
+  EXPECT_EQ(Load64(pid, kBase + kPage), 101u);  // resident again
+  ASSERT_TRUE(Pte(pid, kBase + kPage).present);
+  ASSERT_EQ(mmu_mprotect(k, pid, kBase + kPage, kPage, MMU_PROT_NONE), MMU_OK);
+  uint64_t v;
+  ASSERT_EQ(mmu_kload(k, pid, kBase + kPage, &v, 8, &o), MMU_OK);
+  EXPECT_EQ(o.sig, MMU_SIG_SEGV);
+  EXPECT_EQ(o.last.fault.cause, MMU_CAUSE_LOAD_PAGE_FAULT);
+  EXPECT_FALSE(mmu_kpte_is_swap(Pte(pid, kBase + kPage).pte, nullptr));
+  ASSERT_EQ(mmu_mprotect(k, pid, kBase + kPage, kPage, MMU_PROT_READ), MMU_OK);
+  EXPECT_EQ(Load64(pid, kBase + kPage), 101u);
+  EXPECT_EQ(Load64(child, kBase), 6u);
+}
