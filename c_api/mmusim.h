@@ -362,6 +362,80 @@ void mmu_trace_close(mmu_trace_t *tr);
 mmu_status_t mmu_translate_range(mmu_t *mmu, const mmu_access_t *acc, uint32_t size,
                                  mmu_result_t *out, uint32_t *pages_out);
 
+/* ==== RTL walker ==== */
+/* The Verilog page walker (rtl/mmu_walker.sv, Verilated) as the MMU's walker. These functions are
+ * in the separate library mmusim_rtl (rtl_backend/, built when MMUSIM_RTL=ON); see docs/cosim.md.
+ * Only the x86 formats (else MMU_ERR_STATE), and the configuration must match the RTL's
+ * (else MMU_ERR_CONFIG): pa_bits == 46, and a page-walk cache of one entry per upper level
+ * (pwc[i] = {1, 1, latency} for every i < levels-1) or no page-walk cache (all entries 0).
+ * Only timed walks (mmu_translate) go to the RTL; mmu_probe keeps the C walker. Any
+ * mmu_invalidate flushes the RTL page-walk cache (it has no per-ASID flush); in LOCKSTEP the C
+ * page-walk cache is then flushed whole as well so that both stay identical. */
+typedef enum mmu_rtl_mode {
+  MMU_RTL_OFF = 0,  /* the C walker (detaches the RTL, closes its waveform) */
+  MMU_RTL_ONLY,     /* each walk runs on the RTL, clock by clock; its memory port is served from
+                       the model's memory with the latency model's cycles */
+  MMU_RTL_LOCKSTEP, /* each walk runs on both; the C walk's result is used; the two must agree */
+  MMU_RTL_MODE_COUNT
+} mmu_rtl_mode_t;
+
+/* wave_path: FST waveform of the walker's signals, NULL for none. Re-attaching starts afresh. */
+mmu_status_t mmu_rtl_attach(mmu_t *mmu, mmu_rtl_mode_t mode, const char *wave_path);
+
+/* One side of a LOCKSTEP comparison. */
+typedef struct mmu_rtl_walk_view {
+  mmu_fault_kind_t kind;
+  int level;         /* fault.level (the leaf level on success; -1 non-canonical) */
+  uint64_t pte, pte_addr;
+  uint64_t pa;       /* 0 on a fault */
+  int leaf_level;
+  bool writable, user, executable; /* effective rights on success */
+  uint32_t error_code;
+  uint32_t reads, writes;          /* memory references */
+  uint32_t nwrites;                /* A/D writes listed below (RTL: as issued; model: the words */
+  uint64_t write_addr[2 * MMU_MAX_LEVELS]; /* at those addresses after the C walk) */
+  uint64_t write_val[2 * MMU_MAX_LEVELS];
+  uint64_t cycles; /* RTL: clock cycles request to result; model: pwc + walk + ad cycles */
+} mmu_rtl_walk_view_t;
+
+/* What differs (bit mask). */
+#define MMU_RTL_DIFF_KIND (1u << 0)
+#define MMU_RTL_DIFF_LEVEL (1u << 1)
+#define MMU_RTL_DIFF_PTE (1u << 2)   /* PTE value or address */
+#define MMU_RTL_DIFF_PA (1u << 3)    /* PA, page size or rights */
+#define MMU_RTL_DIFF_EC (1u << 4)    /* #PF error code */
+#define MMU_RTL_DIFF_REFS (1u << 5)  /* number of reads or writes */
+#define MMU_RTL_DIFF_AD (1u << 6)    /* A/D write addresses or values */
+
+typedef struct mmu_rtl_mismatch {
+  uint64_t walk;      /* index of the walk (0-based, counted since attach) */
+  mmu_access_t acc;   /* the walk's inputs */
+  uint64_t root;
+  mmu_ctrl_t ctrl;
+  uint32_t diff;      /* MMU_RTL_DIFF_* */
+  mmu_rtl_walk_view_t rtl, model;
+} mmu_rtl_mismatch_t;
+
+typedef struct mmu_rtl_stats {
+  mmu_rtl_mode_t mode;
+  uint64_t walks;        /* walks run on the RTL */
+  uint64_t mismatches;   /* LOCKSTEP walks where RTL and C disagreed */
+  uint64_t rtl_cycles;   /* RTL clock cycles, request to result handshake, summed */
+  uint64_t model_cycles; /* the C model's cycles (pwc + walk + ad) of the same walks */
+  uint64_t reads, writes;
+  uint64_t pwc_flushes;  /* RTL page-walk-cache flushes requested */
+} mmu_rtl_stats_t;
+
+mmu_status_t mmu_rtl_stats(const mmu_t *mmu, mmu_rtl_stats_t *out); /* MMU_ERR_STATE: detached */
+mmu_status_t mmu_rtl_stats_reset(mmu_t *mmu);
+/* The most recent LOCKSTEP disagreement; MMU_ERR_STATE if there was none since attach. */
+mmu_status_t mmu_rtl_last_mismatch(const mmu_t *mmu, mmu_rtl_mismatch_t *out);
+/* Called at every disagreement (after the walk; the translation goes on with the C result). */
+typedef void (*mmu_rtl_mismatch_fn)(const mmu_rtl_mismatch_t *m, void *ctx);
+mmu_status_t mmu_rtl_set_mismatch_fn(mmu_t *mmu, mmu_rtl_mismatch_fn fn, void *ctx);
+/* One line describing a mismatch (both results and the inputs) into buf; returns buf. */
+const char *mmu_rtl_mismatch_str(const mmu_rtl_mismatch_t *m, char *buf, size_t len);
+
 /* ==== firmware (kernel) API ==== */
 /* A small fault-handling kernel on top of the MMU model (see docs/firmware.md). An access by a
  * process goes translate -> page fault -> firmware handler -> retry; every cycle is counted on
@@ -412,7 +486,8 @@ typedef struct mmu_kernel_config {
   uint64_t stack_rlimit;       /* RLIMIT_STACK in bytes; default 8 MiB */
   uint64_t stack_guard_gap;    /* pages kept free below a stack (stack_guard_gap); default 256 */
   uint64_t fault_around_bytes; /* fault-around window (<= 4096 disables); default 65536 */
-  uint32_t readaround_pages;   /* pages read per disk request on a file miss; default 1 */
+  uint32_t readaround_pages;   /* pages read per disk request on a file miss, centred on the
+                                  missing page (mmap read-around); default 32 (128 KiB) */
   mmu_kcost_table_t cost;
 } mmu_kernel_config_t;
 
