@@ -168,3 +168,16 @@ TEST_F(FirmwareRiscv, FirstTouchCowSwapAndProtNoneWorkOnSv39) {
   EXPECT_EQ(Load64(pid, kBase + kPage), 101u);
   EXPECT_EQ(Load64(child, kBase), 6u);
 }
+
+TEST_F(FirmwareCow, ForkCostIsASyscallPlusTwoPteUpdatesPerWritablePageAndOneFlush) {
+  const int n = 5;
+  MapAnon(pid, kBase, n * kPage);
+  for (int i = 0; i < n; i++) Store64(pid, kBase + i * kPage, i);
+  ASSERT_EQ(mmu_kernel_stats_reset(k), MMU_OK);
+  uint32_t child;
+  ASSERT_EQ(mmu_proc_fork(k, pid, &child), MMU_OK);
+  mmu_kstats_t s = Stats();
+  EXPECT_EQ(s.syscall_cycles,
+            Cost(MMU_KC_SYSCALL) + 2 * n * Cost(MMU_KC_PTE_UPDATE) + Cost(MMU_KC_TLB_INVAL));
+  EXPECT_EQ(s.fault_cycles, 0u);
+}

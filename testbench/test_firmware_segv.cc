@@ -143,3 +143,22 @@ TEST_F(FirmwareSegv, MapFixedReplacesTheOldMapping) {
   EXPECT_EQ(Load64(pid, kBase), 0u);  // a fresh zero page
   EXPECT_EQ(mmu_proc_vma_count(k, pid), 2u);
 }
+
+TEST_F(FirmwareSegv, LargeMunmapFlushesTheWholeAsidOnceAboveTheCeiling) {
+  const int n = 40;  // above Linux's tlb_single_page_flush_ceiling (33)
+  MapAnon(pid, kBase, n * kPage);
+  for (int i = 0; i < n; i++) Store64(pid, kBase + i * kPage, i);
+  ASSERT_EQ(mmu_kernel_stats_reset(k), MMU_OK);
+  ASSERT_EQ(mmu_munmap(k, pid, kBase, n * kPage), MMU_OK);
+  mmu_kstats_t s = Stats();
+  EXPECT_EQ(s.item_counts[MMU_KC_TLB_INVAL], 1u);
+  EXPECT_EQ(s.item_counts[MMU_KC_PTE_UPDATE], (uint64_t)n);
+  EXPECT_EQ(s.item_counts[MMU_KC_FRAME_FREE], (uint64_t)n);
+  EXPECT_EQ(s.syscall_cycles, Cost(MMU_KC_SYSCALL) + Cost(MMU_KC_TLB_INVAL) +
+                                  n * (Cost(MMU_KC_PTE_UPDATE) + Cost(MMU_KC_FRAME_FREE)));
+  EXPECT_EQ(mmu_kframes_used(k), 0u);
+  uint64_t v;
+  mmu_koutcome_t o;
+  ASSERT_EQ(mmu_kload(k, pid, kBase + 7 * kPage, &v, 8, &o), MMU_OK);
+  EXPECT_EQ(o.sig, MMU_SIG_SEGV);
+}
