@@ -214,6 +214,18 @@ BENCHMARK(BM_TraceReplay)->Unit(benchmark::kMillisecond)->Iterations(2)->UseReal
 
 // ---- model memory per mapped page --------------------------------------------------------------
 
+// Resident set size from /proc/self/statm (frame contents live in mmap'd arenas, which
+// mallinfo2 does not see).
+long RssBytes() {
+  long pages = 0, rss = 0;
+  FILE *f = std::fopen("/proc/self/statm", "r");
+  if (f) {
+    if (std::fscanf(f, "%ld %ld", &pages, &rss) != 2) rss = 0;
+    std::fclose(f);
+  }
+  return rss * 4096;
+}
+
 size_t ModelBytes(mmu_t *m) {
   size_t frames;
   size_t book = mmu_mem_host_bytes(m->mem, &frames);
@@ -221,14 +233,16 @@ size_t ModelBytes(mmu_t *m) {
 }
 
 // Maps N 4 KiB pages and measures what the model's state grew by: its memory bookkeeping plus
-// the page-table frames (mmu_mem_host_bytes), and independently the heap (mallinfo2). The
+// the page-table frames (mmu_mem_host_bytes), and independently the process's resident set
+// (and, for reference, the malloc heap). The
 // mapped data pages themselves are never touched, so they have no host storage.
 void MemoryPerPage(benchmark::State &st, bool dense, const char *fig, double target) {
   const uint64_t n = (uint64_t)st.range(0);
-  double model = 0, heap = 0, secs = 0;
+  double model = 0, heap = 0, rss = 0, secs = 0;
   for (auto _ : st) {
     Env e;
     struct mallinfo2 h0 = mallinfo2();
+    long r0 = RssBytes();
     size_t m0 = ModelBytes(e.m);
     auto t0 = Clock::now();
     if (dense) {
@@ -246,15 +260,17 @@ void MemoryPerPage(benchmark::State &st, bool dense, const char *fig, double tar
     }
     secs = Seconds(t0);
     struct mallinfo2 h1 = mallinfo2();
+    rss = (double)(RssBytes() - r0) / (double)n;
     model = (double)(ModelBytes(e.m) - m0) / (double)n;
     heap = ((double)h1.uordblks + (double)h1.hblkhd - (double)h0.uordblks - (double)h0.hblkhd) /
            (double)n;
   }
   st.counters["model_B/page"] = model;
   st.counters["heap_B/page"] = heap;
+  st.counters["rss_B/page"] = rss;
   st.counters["maps/s"] = (double)n / secs;
   Record(fig, model, "B/page", target, false,
-         "heap (mallinfo2) " + Fmt(heap) + " B/page; " + Fmt((double)n / secs / 1e6) +
+         "malloc heap (mallinfo2) " + Fmt(heap) + " B/page; " + Fmt((double)n / secs / 1e6) +
              " M pages mapped/s");
 }
 
