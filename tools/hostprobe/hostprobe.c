@@ -230,6 +230,20 @@ static uint32_t *chase_order(size_t lines) {
   return perm;
 }
 
+/* AnonHugePages of the whole process, in bytes (to check that THP was really used). */
+static double anon_huge_bytes(void) {
+  FILE *f = fopen("/proc/self/smaps_rollup", "r");
+  if (!f) return -1;
+  char line[256];
+  double kb = -1;
+  while (fgets(line, sizeof line, f))
+    if (sscanf(line, "AnonHugePages: %lf kB", &kb) == 1) break;
+  fclose(f);
+  return kb * 1024;
+}
+
+static double g_thp_fraction; /* of the last huge chase buffer */
+
 static double host_chase(size_t bytes, bool huge, const uint32_t *perm, size_t lines,
                          uint64_t steps) {
   size_t len = bytes < (2ul << 20) ? bytes : bytes;
@@ -238,6 +252,11 @@ static double host_chase(size_t bytes, bool huge, const uint32_t *perm, size_t l
   char *buf = (char *)(((uintptr_t)raw + (2ul << 20) - 1) & ~((uintptr_t)(2ul << 20) - 1));
   for (size_t i = 0; i < lines; i++)
     *(void **)(buf + (size_t)perm[i] * 64) = buf + (size_t)perm[(i + 1) % lines] * 64;
+  if (huge) {
+    double h = anon_huge_bytes();
+    g_thp_fraction = h < 0 ? -1 : h / (double)bytes;
+    if (g_thp_fraction > 1) g_thp_fraction = 1;
+  }
   void **p = (void **)(buf + (size_t)perm[0] * 64);
   uint64_t warm = steps < lines ? steps : lines;
   for (uint64_t i = 0; i < warm; i++) p = (void **)*p;
@@ -495,8 +514,8 @@ int main(int argc, char **argv) {
 
   /* Pointer chase. */
   printf("\npointer chase: dependent loads over a random cyclic order of 64-byte lines\n");
-  printf("%10s %12s %12s %12s %14s %14s %10s\n", "working set", "host 4K cyc", "host THP cyc",
-         "host delta", "model 4K xlat", "model 2M xlat", "delta ratio");
+  printf("%10s %12s %12s %6s %12s %14s %14s %10s\n", "working set", "host 4K cyc",
+         "host THP cyc", "THP%", "host delta", "model 4K xlat", "model 2M xlat", "delta ratio");
   FILE *jf = fopen(json, "w");
   if (!jf) {
     perror(json);
@@ -532,11 +551,13 @@ int main(int argc, char **argv) {
     double hd = h4 - h2, md = m4 - m2;
     char ratio[32] = "-";
     if (md > 1 && hd > 1) snprintf(ratio, sizeof ratio, "%.2f", hd / md);
-    printf("%10s %12.1f %12.1f %12.1f %14.1f %14.1f %10s\n", ws, h4, h2, hd, m4, m2, ratio);
+    printf("%10s %12.1f %12.1f %6.0f %12.1f %14.1f %14.1f %10s\n", ws, h4, h2,
+           100 * g_thp_fraction, hd, m4, m2, ratio);
     fflush(stdout);
     fprintf(jf, "%s\n      {\"bytes\": %zu, \"host_4k_cycles\": %.2f, \"host_thp_cycles\": %.2f, "
-                "\"model_4k_translation_cycles\": %.2f, \"model_2m_translation_cycles\": %.2f}",
-            first ? "" : ",", bytes, h4, h2, m4, m2);
+                "\"thp_fraction\": %.3f, \"model_4k_translation_cycles\": %.2f, "
+                "\"model_2m_translation_cycles\": %.2f}",
+            first ? "" : ",", bytes, h4, h2, g_thp_fraction, m4, m2);
     first = 0;
   }
   fprintf(jf, "\n    ]\n  },\n");
