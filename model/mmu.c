@@ -26,6 +26,7 @@ mmu_status_t mmu_core_create(const mmu_config_t *cfg, mmu_t **out) {
 void mmu_core_destroy(mmu_t *m) {
   if (!m) return;
   if (m->ext && m->ext_destroy) m->ext_destroy(m->ext);
+  if (m->walk_destroy_fn) m->walk_destroy_fn(m->walk_ctx);
   mmu_pwc_destroy(m->pwc);
   mmu_tlb_destroy(m->stlb);
   mmu_tlb_destroy(m->dtlb);
@@ -182,4 +183,5 @@ void mmu_core_invalidate(mmu_t *m, mmu_inval_t kind, uint16_t asid, uint64_t va)
   mmu_tlb_invalidate(m->dtlb, kind, asid, va);
   mmu_tlb_invalidate(m->stlb, kind, asid, va);
   mmu_pwc_invalidate(m->pwc, kind, asid);
+  if (m->walk_inval_fn) m->walk_inval_fn(m->walk_ctx, kind, asid, va);
 }

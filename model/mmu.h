@@ -25,6 +25,11 @@ struct mmu {
   bool space[MMU_MAX_ASID + 1];    /* whether the ASID has an address space */
   mmu_walk_fn walk_fn;
   void *walk_ctx;
+  /* Hooks of the attached walker (rtl_backend/), either may be NULL: walk_inval_fn runs at the
+   * end of mmu_core_invalidate (e.g. to flush the RTL page-walk cache); walk_destroy_fn runs in
+   * mmu_core_destroy after the firmware's ext_destroy, before the blocks are freed. */
+  void (*walk_inval_fn)(void *ctx, mmu_inval_t kind, uint16_t asid, uint64_t va);
+  void (*walk_destroy_fn)(void *ctx);
   mmu_stats_t st;
   void *ext; /* owned by layers above the model (firmware); freed by them */
   void (*ext_destroy)(void *ext);
