@@ -45,6 +45,13 @@ mmu_status_t mmu_kaccess(mmu_kernel_t *k, uint32_t pid, uint64_t va, mmu_op_t op
   return fw_user_access(k, pid, va, op, NULL, NULL, len, out);
 }
 
+mmu_status_t mmu_kuaccess(mmu_kernel_t *k, uint32_t pid, uint64_t va, mmu_op_t op, void *rbuf,
+                          const void *wbuf, size_t len, bool stac, mmu_koutcome_t *out) {
+  if (!k || !out) return MMU_ERR_NULL;
+  if (len == 0 || (op != MMU_OP_READ && op != MMU_OP_WRITE)) return MMU_ERR_ARG;
+  return fw_access(k, pid, va, op, rbuf, wbuf, len, false, stac, out);
+}
+
 mmu_status_t mmu_kernel_set_handler(mmu_kernel_t *k, mmu_kfault_handler_t fn, void *ctx) {
   if (!k) return MMU_ERR_NULL;
   if (k->in_handler) return MMU_ERR_STATE;

@@ -589,7 +589,13 @@ typedef enum mmu_kfault_kind {
 } mmu_kfault_kind_t;
 const char *mmu_kfault_kind_name(mmu_kfault_kind_t kind);
 
-typedef enum mmu_ksig { MMU_SIG_NONE = 0, MMU_SIG_SEGV, MMU_SIG_BUS, MMU_SIG_KILL } mmu_ksig_t;
+typedef enum mmu_ksig {
+  MMU_SIG_NONE = 0,
+  MMU_SIG_SEGV,
+  MMU_SIG_BUS,
+  MMU_SIG_KILL,
+  MMU_SIG_OOPS /* a kernel-mode access faulted in a way the kernel cannot fix (SMAP, SMEP) */
+} mmu_ksig_t;
 #define MMU_SEGV_MAPERR 1 /* si_code: no mapping at the address */
 #define MMU_SEGV_ACCERR 2 /* si_code: mapping forbids the access */
 #define MMU_SEGV_PKUERR 4 /* si_code: protection key */
@@ -631,6 +637,16 @@ mmu_status_t mmu_kfetch(mmu_kernel_t *k, uint32_t pid, uint64_t va, void *buf, s
 /* An access without data (trace replay): translation, faults and retries only. */
 mmu_status_t mmu_kaccess(mmu_kernel_t *k, uint32_t pid, uint64_t va, mmu_op_t op, size_t len,
                          mmu_koutcome_t *out);
+
+/* The kernel itself touching a process's user memory (copy_from_user / copy_to_user): a
+ * supervisor data access (op READ or WRITE) in the process's address space. stac = true sets
+ * RFLAGS.AC for the access as uaccess code does, so SMAP lets it through and faults are handled
+ * as for the user (demand paging, COW); without it, SMAP stops the access and the outcome is an
+ * oops (MMU_SIG_OOPS) with the fault record (kind MMU_FAULT_SMAP, error code without U). Other
+ * unfixable faults are reported as the signal the user would get (uaccess would return -EFAULT).
+ * rbuf receives the bytes of a read, wbuf supplies those of a write (either may be NULL). */
+mmu_status_t mmu_kuaccess(mmu_kernel_t *k, uint32_t pid, uint64_t va, mmu_op_t op, void *rbuf,
+                          const void *wbuf, size_t len, bool stac, mmu_koutcome_t *out);
 
 /* What a handler decides. RETRY: the access is translated again (it must have fixed the PTE);
  * SIGNAL: rec->sig / rec->si_code are delivered to the process. */

@@ -190,8 +190,8 @@ mmu_kverdict_t fw_handle(mmu_kernel_t *k, mmu_kfault_rec_t *rec) {
     case MMU_FAULT_MISALIGNED: return sig(rec, MMU_SIG_KILL, MMU_SI_KERNEL); /* pgtable_bad */
     case MMU_FAULT_BUS: return sig(rec, MMU_SIG_BUS, MMU_SI_KERNEL);
     case MMU_FAULT_PKEY: return sig(rec, MMU_SIG_SEGV, MMU_SEGV_PKUERR);
-    case MMU_FAULT_SMEP:
-    case MMU_FAULT_SMAP: return sig(rec, MMU_SIG_SEGV, MMU_SI_KERNEL);
+    case MMU_FAULT_SMEP: /* only kernel-mode accesses meet these: the kernel oopses */
+    case MMU_FAULT_SMAP: return sig(rec, MMU_SIG_OOPS, MMU_SI_KERNEL);
     default: break;
   }
   /* A user access to a kernel address: bad_area_nosemaphore, whatever is mapped there. */
@@ -266,8 +266,8 @@ static void finish(mmu_kernel_t *k, mmu_kfault_rec_t *rec, mmu_koutcome_t *out) 
 
 /* Translates one page's worth of an access, taking faults until it succeeds or signals. */
 static mmu_status_t access_page(mmu_kernel_t *k, fw_proc_t *p, uint64_t va, mmu_op_t op,
-                                uint64_t *pa, mmu_koutcome_t *out) {
-  mmu_access_t acc = {.va = va, .op = op, .user = true, .implicit = false, .asid = p->asid};
+                                bool user, uint64_t *pa, mmu_koutcome_t *out) {
+  mmu_access_t acc = {.va = va, .op = op, .user = user, .implicit = false, .asid = p->asid};
   mmu_kfault_rec_t rec;
   bool pending = false;
   for (int tries = 0;; tries++) {
@@ -321,6 +321,11 @@ static mmu_status_t access_page(mmu_kernel_t *k, fw_proc_t *p, uint64_t va, mmu_
 
 mmu_status_t fw_user_access(mmu_kernel_t *k, uint32_t pid, uint64_t va, mmu_op_t op, void *rbuf,
                             const void *wbuf, size_t len, mmu_koutcome_t *out) {
+  return fw_access(k, pid, va, op, rbuf, wbuf, len, true, false, out);
+}
+
+mmu_status_t fw_access(mmu_kernel_t *k, uint32_t pid, uint64_t va, mmu_op_t op, void *rbuf,
+                       const void *wbuf, size_t len, bool user, bool stac, mmu_koutcome_t *out) {
   memset(out, 0, sizeof *out);
   fw_proc_t *p = fw_proc(k, pid);
   if (!p) return MMU_ERR_ARG;
@@ -333,7 +338,18 @@ mmu_status_t fw_user_access(mmu_kernel_t *k, uint32_t pid, uint64_t va, mmu_op_t
     size_t n = FW_PAGE - (cur & (FW_PAGE - 1));
     if (n > len - done) n = len - done;
     uint64_t pa;
-    mmu_status_t s = access_page(k, p, cur, op, &pa, out);
+    mmu_ctrl_t ctrl;
+    mmu_get_ctrl(k->mmu, &ctrl);
+    bool ac = ctrl.ac;
+    if (!user) { /* STAC before the kernel's access, CLAC after it */
+      ctrl.ac = stac;
+      mmu_set_ctrl(k->mmu, &ctrl);
+    }
+    mmu_status_t s = access_page(k, p, cur, op, user, &pa, out);
+    if (!user) {
+      ctrl.ac = ac;
+      mmu_set_ctrl(k->mmu, &ctrl);
+    }
     if (s) return s;
     if (out->sig != MMU_SIG_NONE) break;
     if (rbuf) s = mmu_phys_read(k->mmu, pa, (uint8_t *)rbuf + done, n);

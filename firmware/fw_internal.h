@@ -152,6 +152,9 @@ void fw_swap_put(mmu_kernel_t *k, uint64_t slot);
 
 /* ---- fault.c ---- */
 mmu_kverdict_t fw_handle(mmu_kernel_t *k, mmu_kfault_rec_t *rec);
+/* user = false: a kernel-mode access to the process's memory, with RFLAGS.AC = stac. */
+mmu_status_t fw_access(mmu_kernel_t *k, uint32_t pid, uint64_t va, mmu_op_t op, void *rbuf,
+                       const void *wbuf, size_t len, bool user, bool stac, mmu_koutcome_t *out);
 mmu_status_t fw_user_access(mmu_kernel_t *k, uint32_t pid, uint64_t va, mmu_op_t op, void *rbuf,
                             const void *wbuf, size_t len, mmu_koutcome_t *out);
 

@@ -68,6 +68,23 @@ void sc_segv(const sc_env_t *env, sc_result_t *res) {
       sc_fail(res, "%s: sig %d si_code %d error code %#x", e->what, (int)o.sig, o.si_code,
               o.last.fault.error_code);
   }
-  if (res->ok) snprintf(res->note, sizeof res->note, "%u kinds of bad access, each a SIGSEGV with the right error code", n);
+  /* The kernel reads user memory by mistake (no STAC): SMAP stops it, an oops; the same read
+   * inside a uaccess window (STAC) goes through. */
+  uint64_t word = 0;
+  mmu_kuaccess(k, pid, heap + 4096, MMU_OP_READ, &word, NULL, 8, false, &o);
+  if (o.sig != MMU_SIG_OOPS || o.last.fault.kind != MMU_FAULT_SMAP ||
+      o.last.fault.error_code != MMU_PFEC_P)
+    sc_fail(res, "kernel read without STAC: sig %d fault %s error code %#x", (int)o.sig,
+            mmu_fault_kind_name(o.last.fault.kind), o.last.fault.error_code);
+  uint64_t user_word = 1;
+  mmu_kload(k, pid, heap + 4096, &user_word, 8, &o);
+  mmu_kuaccess(k, pid, heap + 4096, MMU_OP_READ, &word, NULL, 8, true, &o);
+  if (o.sig != MMU_SIG_NONE || word != user_word)
+    sc_fail(res, "kernel read with STAC: sig %d word %#llx", (int)o.sig, (unsigned long long)word);
+  if (res->ok)
+    snprintf(res->note, sizeof res->note,
+             "%u kinds of bad user access, each a SIGSEGV with the right error code; a kernel "
+             "read of user memory stopped by SMAP",
+             n);
   sc_finish(mmu, k, res);
 }
