@@ -129,7 +129,8 @@ class Scenario {
   // A random PTE change (applied by the caller to every replica, without invalidation).
   Corruption random_corruption(std::mt19937_64& g) const {
     const Region& r = regions_[g() % regions_.size()];
-    static const uint64_t kBits[] = {kP, kRw, kUs, kA, kD, kNx, 1ull << 13, 0xfull << 59};
+    static const uint64_t kBits[] = {kP,       kRw,        kUs,          kA | kD, kA, kD, kNx,
+                                     1ull << 13, 1ull << 40, 0xfull << 59};  // 1<<40: bus error
     return Corruption{r.asid, r.va + (g() % r.len & ~0xfffull), static_cast<int>(g() % levels_),
                       kBits[g() % (sizeof kBits / sizeof kBits[0])]};
   }
