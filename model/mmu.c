@@ -83,31 +83,31 @@ void mmu_core_translate(mmu_t *m, const mmu_access_t *acc, mmu_result_t *out, bo
   if (timed) m->st.translations++;
 
   mmu_tlb_t *l1 = acc->op == MMU_OP_EXEC ? m->itlb : m->dtlb;
-  mmu_tlb_entry_t e;
-  bool hit = false;
+  /* The hit entry is used in place: nothing below fills, drops or invalidates a TLB before its
+   * last use (tlb_fault reads it before dropping). */
+  const mmu_tlb_entry_t *e = NULL;
   if (timed && mmu_va_canonical(m->fmt, acc->va)) {
-    out->cycles.tlb = mmu_tlb_latency(l1);
-    if (mmu_tlb_lookup(l1, acc->va, acc->asid, &e)) {
-      hit = true;
+    /* The TLBs were created with these latencies (mmu_tlb_latency), read here without a call. */
+    out->cycles.tlb = acc->op == MMU_OP_EXEC ? m->cfg.itlb.latency : m->cfg.dtlb.latency;
+    if ((e = mmu_tlb_lookup_ref(l1, acc->va, acc->asid))) {
       out->where = MMU_HIT_L1;
     } else {
-      out->cycles.tlb += mmu_tlb_latency(m->stlb);
-      if (mmu_tlb_lookup(m->stlb, acc->va, acc->asid, &e)) {
-        hit = true;
+      out->cycles.tlb += m->cfg.stlb.latency;
+      if ((e = mmu_tlb_lookup_ref(m->stlb, acc->va, acc->asid))) {
         out->where = MMU_HIT_L2;
-        mmu_tlb_fill(l1, &e);
+        mmu_tlb_fill(l1, e);
       }
     }
   }
-  if (hit) {
-    mmu_rights_t r = {e.r, e.w, e.x, e.u, e.pkey};
+  if (e) {
+    mmu_rights_t r = {e->r, e->w, e->x, e->u, e->pkey};
     mmu_fault_kind_t kind = mmu_check_rights_inline(m->fmt, &m->ctrl, &r, acc);
     if (kind != MMU_FAULT_NONE) {
-      tlb_fault(m, acc, &e, kind, out);
+      tlb_fault(m, acc, e, kind, out);
       goto done;
     }
-    if (acc->op != MMU_OP_WRITE || e.dirty) {
-      result_from_entry(out, &e, acc->va);
+    if (acc->op != MMU_OP_WRITE || e->dirty) {
+      result_from_entry(out, e, acc->va);
       goto done;
     }
     /* A write through an entry with D clear: re-walk to set D (x86 microcode assist). */

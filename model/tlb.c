@@ -125,7 +125,7 @@ static inline int find(const tlb_array_t *a, uint64_t vpn, uint16_t asid, uint32
   return -1;
 }
 
-bool mmu_tlb_lookup(mmu_tlb_t *t, uint64_t va, uint16_t asid, mmu_tlb_entry_t *out) {
+const mmu_tlb_entry_t *mmu_tlb_lookup_ref(mmu_tlb_t *t, uint64_t va, uint16_t asid) {
   t->st.lookups++;
   for (int s = 0; s < MMU_PAGE_SIZES; s++) {
     tlb_array_t *a = &t->a[s];
@@ -134,13 +134,18 @@ bool mmu_tlb_lookup(mmu_tlb_t *t, uint64_t va, uint16_t asid, mmu_tlb_entry_t *o
     int w = find(a, va >> a->shift, asid, &set);
     if (w < 0) continue;
     touch(t, a, set, (uint32_t)w);
-    *out = a->e[set * a->ways + (uint32_t)w];
     t->st.hits++;
     t->st.hits_by_size[s]++;
-    return true;
+    return &a->e[set * a->ways + (uint32_t)w];
   }
   t->st.misses++;
-  return false;
+  return NULL;
+}
+
+bool mmu_tlb_lookup(mmu_tlb_t *t, uint64_t va, uint16_t asid, mmu_tlb_entry_t *out) {
+  const mmu_tlb_entry_t *e = mmu_tlb_lookup_ref(t, va, asid);
+  if (e) *out = *e;
+  return e != NULL;
 }
 
 void mmu_tlb_fill(mmu_tlb_t *t, const mmu_tlb_entry_t *in) {

@@ -25,6 +25,9 @@ uint32_t mmu_tlb_latency(const mmu_tlb_t *tlb);
 bool mmu_tlb_has_size(const mmu_tlb_t *tlb, mmu_page_size_t size);
 /* Probes every page-size array; on a hit copies the entry and updates replacement state. */
 bool mmu_tlb_lookup(mmu_tlb_t *tlb, uint64_t va, uint16_t asid, mmu_tlb_entry_t *out);
+/* The same lookup, returning the entry in place (NULL on a miss). The pointer is valid until
+ * the next fill, drop or invalidation of this TLB. */
+const mmu_tlb_entry_t *mmu_tlb_lookup_ref(mmu_tlb_t *tlb, uint64_t va, uint16_t asid);
 /* Inserts (replacing a matching entry, else an invalid way, else the policy's victim). */
 void mmu_tlb_fill(mmu_tlb_t *tlb, const mmu_tlb_entry_t *e);
 /* Drops the entry that translates va for asid (any size), if present. */
