@@ -1,5 +1,6 @@
 /* config_json.c — configuration files and statistics as JSON, through jansson. */
 #include <jansson.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,68 @@ static mmu_status_t get_enum(json_t *v, const char *name, const char *const *nam
   return jerr(err, n, "%s: expected one of %s", name, allowed);
 }
 
+/* A flat object of unsigned 32-bit fields, described by a table. */
+typedef struct uint_field {
+  const char *name;
+  size_t offset;
+  uint64_t max;
+} uint_field_t;
+
+static mmu_status_t load_fields(json_t *o, const char *path, const uint_field_t *f, int nf,
+                                void *base, char *err, size_t n) {
+  if (!json_is_object(o)) return jerr(err, n, "%s: expected an object", path);
+  const char *key;
+  json_t *v;
+  json_object_foreach(o, key, v) {
+    char p[128];
+    snprintf(p, sizeof p, "%s.%s", path, key);
+    int i = 0;
+    while (i < nf && strcmp(key, f[i].name) != 0) i++;
+    if (i == nf) {
+      char allowed[96] = "";
+      for (int j = 0; j < nf; j++) {
+        strcat(allowed, j ? ", " : "");
+        strcat(allowed, f[j].name);
+      }
+      return jerr(err, n, "%s: unknown field (allowed: %s)", p, allowed);
+    }
+    mmu_status_t s = get_uint(v, p, f[i].max, (char *)base + f[i].offset, 4, err, n);
+    if (s) return s;
+  }
+  return MMU_OK;
+}
+
+/* An array of such objects, at most max elements of elem_size bytes. */
+static mmu_status_t load_field_array(json_t *a, const char *name, int max, size_t elem_size,
+                                     const uint_field_t *f, int nf, void *base, char *err,
+                                     size_t n) {
+  if (!json_is_array(a)) return jerr(err, n, "%s: expected an array", name);
+  if ((int)json_array_size(a) > max)
+    return jerr(err, n, "%s: %zu elements (allowed at most %d)", name, json_array_size(a), max);
+  size_t i;
+  json_t *e;
+  json_array_foreach(a, i, e) {
+    char p[64];
+    snprintf(p, sizeof p, "%s[%zu]", name, i);
+    mmu_status_t s = load_fields(e, p, f, nf, (char *)base + i * elem_size, err, n);
+    if (s) return s;
+  }
+  return MMU_OK;
+}
+
+static const uint_field_t k_array_fields[] = {
+    {"sets", offsetof(mmu_array_config_t, sets), 65536},
+    {"ways", offsetof(mmu_array_config_t, ways), 64}};
+static const uint_field_t k_pwc_fields[] = {
+    {"entries", offsetof(mmu_pwc_config_t, entries), 4096},
+    {"ways", offsetof(mmu_pwc_config_t, ways), 4096},
+    {"latency", offsetof(mmu_pwc_config_t, latency), 1000}};
+static const uint_field_t k_cache_fields[] = {
+    {"size_bytes", offsetof(mmu_cache_config_t, size_bytes), 1u << 30},
+    {"ways", offsetof(mmu_cache_config_t, ways), 64},
+    {"latency", offsetof(mmu_cache_config_t, latency), 100000}};
+#define NFIELDS(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
 static mmu_status_t load_tlb(json_t *o, const char *name, mmu_tlb_config_t *t, char *err,
                              size_t n) {
   if (!json_is_object(o)) return jerr(err, n, "%s: expected an object", name);
@@ -63,20 +126,7 @@ static mmu_status_t load_tlb(json_t *o, const char *name, mmu_tlb_config_t *t, c
     for (int i = 0; i < MMU_PAGE_SIZES; i++)
       if (strcmp(key, k_size_names[i]) == 0) sz = i;
     if (sz >= 0) {
-      if (!json_is_object(v)) return jerr(err, n, "%s: expected {\"sets\":N,\"ways\":N}", path);
-      const char *k2;
-      json_t *v2;
-      json_object_foreach(v, k2, v2) {
-        char p2[128];
-        snprintf(p2, sizeof p2, "%s.%s", path, k2);
-        if (strcmp(k2, "sets") == 0)
-          s = get_uint(v2, p2, 65536, &t->size[sz].sets, 4, err, n);
-        else if (strcmp(k2, "ways") == 0)
-          s = get_uint(v2, p2, 64, &t->size[sz].ways, 4, err, n);
-        else
-          return jerr(err, n, "%s: unknown field (allowed: sets, ways)", p2);
-        if (s) return s;
-      }
+      s = load_fields(v, path, k_array_fields, NFIELDS(k_array_fields), &t->size[sz], err, n);
     } else if (strcmp(key, "latency") == 0) {
       s = get_uint(v, path, 1000, &t->latency, 4, err, n);
     } else if (strcmp(key, "repl") == 0) {
@@ -88,13 +138,6 @@ static mmu_status_t load_tlb(json_t *o, const char *name, mmu_tlb_config_t *t, c
     }
     if (s) return s;
   }
-  return MMU_OK;
-}
-
-static mmu_status_t load_array(json_t *a, const char *name, int max, char *err, size_t n) {
-  if (!json_is_array(a)) return jerr(err, n, "%s: expected an array", name);
-  if ((int)json_array_size(a) > max)
-    return jerr(err, n, "%s: %zu elements (allowed at most %d)", name, json_array_size(a), max);
   return MMU_OK;
 }
 
@@ -119,53 +162,11 @@ static mmu_status_t load_obj(json_t *root, mmu_config_t *c, char *err, size_t n)
     } else if (strcmp(key, "stlb") == 0) {
       s = load_tlb(v, key, &c->stlb, err, n);
     } else if (strcmp(key, "pwc") == 0) {
-      if ((s = load_array(v, key, MMU_PWC_LEVELS, err, n))) return s;
-      size_t i;
-      json_t *e;
-      json_array_foreach(v, i, e) {
-        char p[64];
-        snprintf(p, sizeof p, "pwc[%zu]", i);
-        if (!json_is_object(e)) return jerr(err, n, "%s: expected an object", p);
-        const char *k2;
-        json_t *v2;
-        json_object_foreach(e, k2, v2) {
-          char p2[96];
-          snprintf(p2, sizeof p2, "%s.%s", p, k2);
-          if (strcmp(k2, "entries") == 0)
-            s = get_uint(v2, p2, 4096, &c->pwc[i].entries, 4, err, n);
-          else if (strcmp(k2, "ways") == 0)
-            s = get_uint(v2, p2, 4096, &c->pwc[i].ways, 4, err, n);
-          else if (strcmp(k2, "latency") == 0)
-            s = get_uint(v2, p2, 1000, &c->pwc[i].latency, 4, err, n);
-          else
-            return jerr(err, n, "%s: unknown field (allowed: entries, ways, latency)", p2);
-          if (s) return s;
-        }
-      }
+      s = load_field_array(v, key, MMU_PWC_LEVELS, sizeof c->pwc[0], k_pwc_fields,
+                           NFIELDS(k_pwc_fields), c->pwc, err, n);
     } else if (strcmp(key, "cache") == 0) {
-      if ((s = load_array(v, key, MMU_CACHE_LEVELS, err, n))) return s;
-      size_t i;
-      json_t *e;
-      json_array_foreach(v, i, e) {
-        char p[64];
-        snprintf(p, sizeof p, "cache[%zu]", i);
-        if (!json_is_object(e)) return jerr(err, n, "%s: expected an object", p);
-        const char *k2;
-        json_t *v2;
-        json_object_foreach(e, k2, v2) {
-          char p2[96];
-          snprintf(p2, sizeof p2, "%s.%s", p, k2);
-          if (strcmp(k2, "size_bytes") == 0)
-            s = get_uint(v2, p2, 1u << 30, &c->cache[i].size_bytes, 4, err, n);
-          else if (strcmp(k2, "ways") == 0)
-            s = get_uint(v2, p2, 64, &c->cache[i].ways, 4, err, n);
-          else if (strcmp(k2, "latency") == 0)
-            s = get_uint(v2, p2, 100000, &c->cache[i].latency, 4, err, n);
-          else
-            return jerr(err, n, "%s: unknown field (allowed: size_bytes, ways, latency)", p2);
-          if (s) return s;
-        }
-      }
+      s = load_field_array(v, key, MMU_CACHE_LEVELS, sizeof c->cache[0], k_cache_fields,
+                           NFIELDS(k_cache_fields), c->cache, err, n);
     } else if (strcmp(key, "dram_latency") == 0) {
       s = get_uint(v, key, 100000, &c->dram_latency, 4, err, n);
     } else if (strcmp(key, "ad_update_latency") == 0) {
@@ -191,7 +192,10 @@ mmu_status_t mmu_config_load_json(const char *path, mmu_config_t *cfg, char *err
   json_error_t je;
   json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
   if (!root) {
-    if (err && n) snprintf(err, n, "%s:%d:%d: %s", path, je.line, je.column, je.text);
+    if (err && n && je.line > 0)
+      snprintf(err, n, "%s:%d:%d: %s", path, je.line, je.column, je.text);
+    else if (err && n)
+      snprintf(err, n, "%s", je.text); /* "unable to open PATH: reason" */
     return je.line <= 0 && strstr(je.text, "unable to open") ? MMU_ERR_IO : MMU_ERR_PARSE;
   }
   mmu_config_t tmp = *cfg;

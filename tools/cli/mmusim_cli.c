@@ -303,7 +303,7 @@ int main(int argc, char **argv) {
   mmu_config_t cfg;
   mmu_config_default(&cfg);
   if (op.config && mmu_config_load_json(op.config, &cfg, err, sizeof err) != MMU_OK) {
-    fprintf(stderr, "mmusim: %s: %s\n", op.config, err);
+    fprintf(stderr, "mmusim: %s\n", err); /* err names the file */
     return 1;
   }
   mmu_kernel_config_t kc;
