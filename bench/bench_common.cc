@@ -1,10 +1,10 @@
 // bench_common.cc — see bench_common.h.
 #include "bench_common.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <algorithm>
 #include <map>
 
 namespace mmubench {
@@ -69,7 +69,8 @@ void PrintSummary() {
   auto &f = Figs();
   if (f.empty()) return;
   std::vector<std::pair<int, std::string>> order;
-  for (auto &kv : f) order.push_back({kv.second.order, kv.first});
+  for (auto &kv : f)
+    order.push_back({kv.second.order, kv.first});
   std::sort(order.begin(), order.end());
   std::printf("\n==== mmusim benchmark summary ====\n");
   std::printf("%-56s %12s %-8s %10s  %s\n", "figure", "measured", "unit", "target", "verdict");

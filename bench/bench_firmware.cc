@@ -31,7 +31,9 @@ struct Kernel {
       std::abort();
     }
   }
-  ~Kernel() { mmu_destroy(m); }
+  ~Kernel() {
+    mmu_destroy(m);
+  }
   uint64_t MapAnon(uint32_t p) {
     uint64_t va = 0;
     if (mmu_mmap(k, p, 0, kPages * kPage, MMU_PROT_READ | MMU_PROT_WRITE,
@@ -57,14 +59,16 @@ void FaultRounds(benchmark::State &st, bool cow) {
     uint64_t va = k.MapAnon(k.pid);
     uint32_t who = k.pid, child = 0;
     if (cow) {
-      for (uint64_t i = 0; i < kPages; i++) mmu_kstore(k.k, k.pid, va + i * kPage, &one, 1, &o);
+      for (uint64_t i = 0; i < kPages; i++)
+        mmu_kstore(k.k, k.pid, va + i * kPage, &one, 1, &o);
       if (mmu_proc_fork(k.k, k.pid, &child)) std::abort();
       who = child;
     }
     mmu_kernel_stats_reset(k.k);
     st.ResumeTiming();
     auto t0 = Clock::now();
-    for (uint64_t i = 0; i < kPages; i++) mmu_kstore(k.k, who, va + i * kPage, &one, 1, &o);
+    for (uint64_t i = 0; i < kPages; i++)
+      mmu_kstore(k.k, who, va + i * kPage, &one, 1, &o);
     double secs = Seconds(t0);
     st.PauseTiming();
     mmu_kernel_stats(k.k, &ks);

@@ -78,7 +78,8 @@ void BM_TranslateTlbHit(benchmark::State &st) {
   const uint64_t base = 0x10000000;
   e.Map(base, 0x40000000, 32 * kPage);
   std::vector<uint64_t> va;
-  for (uint64_t i = 0; i < 4096; i++) va.push_back(base + (i % 32) * kPage + (i * 72) % kPage);
+  for (uint64_t i = 0; i < 4096; i++)
+    va.push_back(base + (i % 32) * kPage + (i * 72) % kPage);
   RunStream(st, e, va, "translate: TLB-hit stream", 100, "L1 DTLB hits");
 }
 
@@ -89,7 +90,8 @@ void BM_TranslatePwcHit(benchmark::State &st) {
   const uint64_t base = 0x10000000, pages = 8192;
   e.Map(base, 0x40000000, pages * kPage);
   std::vector<uint64_t> va;
-  for (uint64_t i = 0; i < pages; i++) va.push_back(base + i * kPage);
+  for (uint64_t i = 0; i < pages; i++)
+    va.push_back(base + i * kPage);
   RunStream(st, e, va, "translate: PWC-hit stream", 10, "TLB miss, PDE-cache hit, 1 PTE load");
 }
 
@@ -102,7 +104,8 @@ void BM_TranslateFullWalk(benchmark::State &st) {
     e.Map((s << 39) + 0x200000, 0x40000000 + s * per * kPage, per * kPage);
   std::vector<uint64_t> va;
   for (uint64_t j = 0; j < per; j++)
-    for (uint64_t s = 0; s < slots; s++) va.push_back((s << 39) + 0x200000 + j * kPage);
+    for (uint64_t s = 0; s < slots; s++)
+      va.push_back((s << 39) + 0x200000 + j * kPage);
   RunStream(st, e, va, "translate: full-walk stream", 10, "TLB + PWC miss, 4 PTE loads");
 }
 
@@ -148,7 +151,8 @@ void BM_TraceParse(benchmark::State &st) {
     mmu_trace_rec_t rec;
     n = 0;
     mmu_status_t s;
-    while ((s = mmu_trace_next(t, &rec)) == MMU_OK) n++;
+    while ((s = mmu_trace_next(t, &rec)) == MMU_OK)
+      n++;
     if (s != MMU_ERR_EOF) st.SkipWithError(mmu_trace_error(t));
     mmu_trace_close(t);
     secs = Seconds(t0);

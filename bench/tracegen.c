@@ -49,8 +49,10 @@ static void emit(out_t *o, const char *prefix, uint64_t addr, unsigned size) {
     hex[n++] = "0123456789abcdef"[addr & 15];
     addr >>= 4;
   } while (addr);
-  for (int i = n; i < 8; i++) *p++ = '0';
-  while (n) *p++ = hex[--n];
+  for (int i = n; i < 8; i++)
+    *p++ = '0';
+  while (n)
+    *p++ = hex[--n];
   *p++ = ',';
   if (size >= 10) *p++ = (char)('0' + size / 10);
   *p++ = (char)('0' + size % 10);
@@ -92,7 +94,8 @@ int tracegen_write(const char *path, uint64_t accesses, uint64_t seed, tracegen_
   int depth = 0;
   uint64_t sp = STACK_TOP - 0x400;
   uint64_t stream[NSTREAMS];
-  for (int i = 0; i < NSTREAMS; i++) stream[i] = HEAP_BASE + HEAP_BYTES + (uint64_t)i * STREAM_BYTES;
+  for (int i = 0; i < NSTREAMS; i++)
+    stream[i] = HEAP_BASE + HEAP_BYTES + (uint64_t)i * STREAM_BYTES;
   static const unsigned isz[] = {1, 2, 3, 3, 4, 4, 4, 5, 5, 6, 7, 8, 3, 2, 4, 10};
   static const unsigned dsz[] = {8, 8, 8, 8, 4, 4, 1, 2, 8, 16};
 
@@ -141,8 +144,10 @@ int tracegen_write(const char *path, uint64_t accesses, uint64_t seed, tracegen_
     } else { /* globals */
       a = GLOBALS + (below(&r, (uint32_t)GLOBALS_BYTES) & ~7u);
     }
-    if (size > 8) a &= ~15ull;
-    else a &= ~(uint64_t)(size - 1);
+    if (size > 8)
+      a &= ~15ull;
+    else
+      a &= ~(uint64_t)(size - 1);
     uint32_t op = below(&r, 100);
     if (op < 62) {
       emit(o, " L ", a, size);

@@ -17,12 +17,12 @@
 
 #include "mmusim.h"
 
-#define CHECK(c)                                                                  \
-  do {                                                                            \
-    if (!(c)) {                                                                   \
-      fprintf(stderr, "invariant violated: %s (%s:%d)\n", #c, __FILE__, __LINE__); \
-      abort();                                                                    \
-    }                                                                             \
+#define CHECK(c)                                                                                   \
+  do {                                                                                             \
+    if (!(c)) {                                                                                    \
+      fprintf(stderr, "invariant violated: %s (%s:%d)\n", #c, __FILE__, __LINE__);                 \
+      abort();                                                                                     \
+    }                                                                                              \
   } while (0)
 
 #define NASID 4
@@ -144,13 +144,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       uint32_t page = (uint32_t)(take(&in, 2) % NPAGES);
       uint64_t frame = take(&in, 1) % DATA_FRAMES;
       uint32_t perm = perm_of(rv, take(&in, 1));
-      mmu_status_t s = mmu_map(m, asid, VBASE + (uint64_t)page * 4096, DBASE + frame * 4096,
-                               4096, perm, MMU_PAGE_4K);
+      mmu_status_t s = mmu_map(m, asid, VBASE + (uint64_t)page * 4096, DBASE + frame * 4096, 4096,
+                               perm, MMU_PAGE_4K);
       if (!space[asid]) CHECK(s == MMU_ERR_ASID);
       if (s == MMU_OK) {
         CHECK(!sh[asid][page].mapped);
         sh[asid][page] = (shadow_page_t){true, false, perm, DBASE + frame * 4096};
-        inval_page(m, asid, page); /* a former not-present walk may be cached nowhere, but an OS would */
+        inval_page(m, asid,
+                   page); /* a former not-present walk may be cached nowhere, but an OS would */
       } else if (space[asid] && s == MMU_ERR_OVERLAP) {
         CHECK(sh[asid][page].mapped || true); /* a non-present swap PTE also overlaps */
       }
@@ -160,8 +161,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       uint32_t region = (uint32_t)(take(&in, 1) % (NPAGES / 512));
       uint32_t perm = perm_of(rv, take(&in, 1));
       uint64_t pa = 0x400000ull + (take(&in, 1) % 4) * 0x200000ull;
-      mmu_status_t s = mmu_map(m, asid, VBASE + (uint64_t)region * 0x200000, pa, 0x200000, perm,
-                               MMU_PAGE_2M);
+      mmu_status_t s =
+          mmu_map(m, asid, VBASE + (uint64_t)region * 0x200000, pa, 0x200000, perm, MMU_PAGE_2M);
       if (s == MMU_OK) {
         for (uint32_t i = 0; i < 512; i++) {
           CHECK(!sh[asid][region * 512 + i].mapped);
@@ -179,7 +180,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       mmu_status_t s = mmu_unmap(m, asid, VBASE + (uint64_t)first * 4096, n * 4096ull);
       if (space[asid] && e->mapped) CHECK(s == MMU_OK);
       if (s == MMU_OK) {
-        for (uint32_t i = 0; i < n; i++) sh[asid][first + i].mapped = false;
+        for (uint32_t i = 0; i < n; i++)
+          sh[asid][first + i].mapped = false;
         inval_page(m, asid, first);
       }
       break;
@@ -193,7 +195,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       mmu_status_t s = mmu_protect(m, asid, VBASE + (uint64_t)first * 4096, n * 4096ull, perm);
       if (space[asid] && e->mapped) CHECK(s == MMU_OK);
       if (s == MMU_OK) {
-        for (uint32_t i = 0; i < n; i++) sh[asid][first + i].perm = perm;
+        for (uint32_t i = 0; i < n; i++)
+          sh[asid][first + i].perm = perm;
         inval_page(m, asid, first);
       }
       break;
@@ -210,15 +213,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     case 7: { /* probe */
       uint32_t page = (uint32_t)(take(&in, 2) % NPAGES);
       uint64_t b = take(&in, 1);
-      check_translate(m, rv, asid, page, (uint32_t)(b * 8) & 0xfff, (mmu_op_t)(b % 3), true,
-                      false);
+      check_translate(m, rv, asid, page, (uint32_t)(b * 8) & 0xfff, (mmu_op_t)(b % 3), true, false);
       break;
     }
     case 8: { /* invalidate, any kind */
       uint64_t b = take(&in, 1);
       uint32_t page = (uint32_t)(take(&in, 2) % NPAGES);
-      CHECK(mmu_invalidate(m, (mmu_inval_t)(b % 4), asid, VBASE + (uint64_t)page * 4096) ==
-            MMU_OK);
+      CHECK(mmu_invalidate(m, (mmu_inval_t)(b % 4), asid, VBASE + (uint64_t)page * 4096) == MMU_OK);
       break;
     }
     case 9: { /* pte_set of a non-present (swap-like) entry over a 4 KiB page, + invalidate */
@@ -226,8 +227,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       uint64_t slot = take(&in, 2);
       shadow_page_t *e = &sh[asid][page];
       if (e->mapped && e->big) break; /* would need the 2 MiB entry split */
-      mmu_status_t s = mmu_pte_set(m, asid, VBASE + (uint64_t)page * 4096,
-                                   (slot << 12) | MMU_SWAP_PTE_TAG);
+      mmu_status_t s =
+          mmu_pte_set(m, asid, VBASE + (uint64_t)page * 4096, (slot << 12) | MMU_SWAP_PTE_TAG);
       if (space[asid]) CHECK(s == MMU_OK);
       if (s == MMU_OK) {
         e->mapped = false;
@@ -242,8 +243,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       uint32_t page = (uint32_t)(take(&in, 2) % NPAGES);
       uint8_t buf[64], back[64];
       size_t len = 1 + take(&in, 1) % sizeof buf;
-      for (size_t i = 0; i < len; i++) buf[i] = (uint8_t)take(&in, 1);
-      uint64_t pa = sh[asid][page].mapped ? sh[asid][page].pa : DBASE + (page % DATA_FRAMES) * 4096ull;
+      for (size_t i = 0; i < len; i++)
+        buf[i] = (uint8_t)take(&in, 1);
+      uint64_t pa =
+          sh[asid][page].mapped ? sh[asid][page].pa : DBASE + (page % DATA_FRAMES) * 4096ull;
       pa += (4096 - len) & (take(&in, 1) * 61);
       CHECK(mmu_phys_write(m, pa, buf, len) == MMU_OK);
       CHECK(mmu_phys_read(m, pa, back, len) == MMU_OK);
@@ -251,7 +254,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       CHECK(mmu_phys_read(m, c.phys_bytes - 8, back, 16) == MMU_ERR_RANGE);
       break;
     }
-    case 11: { /* create or destroy an address space (destroy flushes it, as an OS would) */
+    case 11: {        /* create or destroy an address space (destroy flushes it, as an OS would) */
       if (asid < 2) { /* non-canonical and out-of-universe accesses instead */
         mmu_access_t a = {0x0000800000000000ull + take(&in, 2), MMU_OP_READ, true, false, asid};
         mmu_result_t r;
@@ -274,7 +277,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   /* Final sweep: every page of every ASID agrees with the shadow. */
   for (uint16_t a = 0; a < NASID; a++)
-    for (uint32_t p = 0; p < NPAGES; p += 7) check_translate(m, rv, a, p, 0, MMU_OP_READ, true, true);
+    for (uint32_t p = 0; p < NPAGES; p += 7)
+      check_translate(m, rv, a, p, 0, MMU_OP_READ, true, true);
   mmu_destroy(m);
   return 0;
 }

@@ -17,12 +17,12 @@
 
 #include "mmusim.h"
 
-#define CHECK(c)                                                                  \
-  do {                                                                            \
-    if (!(c)) {                                                                   \
-      fprintf(stderr, "invariant violated: %s (%s:%d)\n", #c, __FILE__, __LINE__); \
-      abort();                                                                    \
-    }                                                                             \
+#define CHECK(c)                                                                                   \
+  do {                                                                                             \
+    if (!(c)) {                                                                                    \
+      fprintf(stderr, "invariant violated: %s (%s:%d)\n", #c, __FILE__, __LINE__);                 \
+      abort();                                                                                     \
+    }                                                                                              \
   } while (0)
 
 #define MAXP 4
@@ -100,8 +100,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   int fd;
   CHECK(mmu_kfile_open(k, g_path, &fd) == MMU_OK);
   uint64_t fva;
-  CHECK(mmu_mmap(k, p0->pid, 0, FILE_PAGES * PAGE, MMU_PROT_READ | MMU_PROT_WRITE,
-                 MMU_MAP_SHARED, fd, 0, &fva) == MMU_OK);
+  CHECK(mmu_mmap(k, p0->pid, 0, FILE_PAGES * PAGE, MMU_PROT_READ | MMU_PROT_WRITE, MMU_MAP_SHARED,
+                 fd, 0, &fva) == MMU_OK);
 
   uint8_t buf[256], got[256];
   int steps = 0;

@@ -8,12 +8,12 @@
 
 #include "mmusim.h"
 
-#define CHECK(c)                                                                  \
-  do {                                                                            \
-    if (!(c)) {                                                                   \
-      fprintf(stderr, "invariant violated: %s (%s:%d)\n", #c, __FILE__, __LINE__); \
-      abort();                                                                    \
-    }                                                                             \
+#define CHECK(c)                                                                                   \
+  do {                                                                                             \
+    if (!(c)) {                                                                                    \
+      fprintf(stderr, "invariant violated: %s (%s:%d)\n", #c, __FILE__, __LINE__);                 \
+      abort();                                                                                     \
+    }                                                                                              \
   } while (0)
 
 static mmu_t *g_mmu;

@@ -78,7 +78,7 @@ static double measure_ghz(void) {
 
 /* ---- faults on the host ---- */
 typedef struct host_fault {
-  double ns_per_page;   /* wall time per page touched */
+  double ns_per_page;     /* wall time per page touched */
   double faults_per_page; /* minor faults the kernel counted per page touched */
 } host_fault_t;
 
@@ -100,7 +100,8 @@ static host_fault_t host_first_touch(size_t pages, int reps) {
     volatile char *p = map_anon(pages * PAGE, false);
     long f0 = minflt();
     double t0 = now_ns();
-    for (size_t i = 0; i < pages; i++) p[i * PAGE] = 1;
+    for (size_t i = 0; i < pages; i++)
+      p[i * PAGE] = 1;
     ns[r] = (now_ns() - t0) / (double)pages;
     f = minflt() - f0;
     munmap((void *)p, pages * PAGE);
@@ -114,14 +115,16 @@ static host_fault_t host_cow(size_t pages, int reps) {
   double fpp = 0;
   for (int r = 0; r < reps; r++) {
     volatile char *p = map_anon(pages * PAGE, false);
-    for (size_t i = 0; i < pages; i++) p[i * PAGE] = 1;
+    for (size_t i = 0; i < pages; i++)
+      p[i * PAGE] = 1;
     int fd[2];
     if (pipe(fd)) exit(1);
     pid_t c = fork();
     if (c == 0) {
       long f0 = minflt();
       double t0 = now_ns();
-      for (size_t i = 0; i < pages; i++) p[i * PAGE] = 2;
+      for (size_t i = 0; i < pages; i++)
+        p[i * PAGE] = 2;
       double res[2] = {(now_ns() - t0) / (double)pages, (double)(minflt() - f0) / (double)pages};
       if (write(fd[1], res, sizeof res) != (ssize_t)sizeof res) _exit(1);
       _exit(0);
@@ -163,7 +166,8 @@ static host_fault_t host_file(size_t pages, int reps, const char *dir) {
     long f0 = minflt();
     double t0 = now_ns();
     unsigned s = 0;
-    for (size_t i = 0; i < pages; i++) s += (unsigned char)p[i * PAGE];
+    for (size_t i = 0; i < pages; i++)
+      s += (unsigned char)p[i * PAGE];
     ns[r] = (now_ns() - t0) / (double)pages;
     f = minflt() - f0;
     if (s == 12345678) puts("");
@@ -220,7 +224,8 @@ static uint64_t rnd(void) {
 static uint32_t *chase_order(size_t lines) {
   uint32_t *perm = malloc(lines * sizeof *perm);
   if (!perm) exit(1);
-  for (size_t i = 0; i < lines; i++) perm[i] = (uint32_t)i;
+  for (size_t i = 0; i < lines; i++)
+    perm[i] = (uint32_t)i;
   for (size_t i = lines - 1; i > 0; i--) {
     size_t j = (size_t)(rnd() % i);
     uint32_t t = perm[i];
@@ -259,9 +264,11 @@ static double host_chase(size_t bytes, bool huge, const uint32_t *perm, size_t l
   }
   void **p = (void **)(buf + (size_t)perm[0] * 64);
   uint64_t warm = steps < lines ? steps : lines;
-  for (uint64_t i = 0; i < warm; i++) p = (void **)*p;
+  for (uint64_t i = 0; i < warm; i++)
+    p = (void **)*p;
   double t0 = now_ns();
-  for (uint64_t i = 0; i < steps; i++) p = (void **)*p;
+  for (uint64_t i = 0; i < steps; i++)
+    p = (void **)*p;
   double ns = (now_ns() - t0) / (double)steps;
   if (p == NULL) puts("");
   munmap(raw, len + (2ul << 20));
@@ -301,7 +308,7 @@ static double model_chase(size_t bytes, bool huge, const uint32_t *perm, size_t 
 
 /* ---- the firmware's predictions ---- */
 typedef struct model_fault {
-  double hw, kernel; /* cycles per page */
+  double hw, kernel;          /* cycles per page */
   double items[MMU_KC_COUNT]; /* charged kernel cycles per page, by item */
 } model_fault_t;
 
@@ -344,12 +351,14 @@ static void model_faults(const mmu_kernel_config_t *kc, size_t pages, const char
   mmu_mmap(k, pid, 0, pages * PAGE, MMU_PROT_READ | MMU_PROT_WRITE, MMU_MAP_PRIVATE | MMU_MAP_ANON,
            -1, 0, &va);
   mmu_kernel_stats(k, &s0);
-  for (size_t i = 0; i < pages; i++) mmu_kstore(k, pid, va + i * PAGE, &one, 1, &oc);
+  for (size_t i = 0; i < pages; i++)
+    mmu_kstore(k, pid, va + i * PAGE, &one, 1, &oc);
   kstats_delta(k, &s0, (double)pages, &o->anon);
   /* COW: fork, the child writes every page */
   mmu_proc_fork(k, pid, &child);
   mmu_kernel_stats(k, &s0);
-  for (size_t i = 0; i < pages; i++) mmu_kstore(k, child, va + i * PAGE, &one, 1, &oc);
+  for (size_t i = 0; i < pages; i++)
+    mmu_kstore(k, child, va + i * PAGE, &one, 1, &oc);
   kstats_delta(k, &s0, (double)pages, &o->cow);
   mmu_proc_exit(k, child);
   /* file from the page cache: read it once through one mapping, then time a second one */
@@ -363,10 +372,12 @@ static void model_faults(const mmu_kernel_config_t *kc, size_t pages, const char
   char b;
   mmu_kfile_open(k, path, &fd);
   mmu_mmap(k, pid, 0, pages * PAGE, MMU_PROT_READ, MMU_MAP_PRIVATE, fd, 0, &f1);
-  for (size_t i = 0; i < pages; i++) mmu_kload(k, pid, f1 + i * PAGE, &b, 1, &oc);
+  for (size_t i = 0; i < pages; i++)
+    mmu_kload(k, pid, f1 + i * PAGE, &b, 1, &oc);
   mmu_mmap(k, pid, 0, pages * PAGE, MMU_PROT_READ, MMU_MAP_PRIVATE, fd, 0, &f2);
   mmu_kernel_stats(k, &s0);
-  for (size_t i = 0; i < pages; i++) mmu_kload(k, pid, f2 + i * PAGE, &b, 1, &oc);
+  for (size_t i = 0; i < pages; i++)
+    mmu_kload(k, pid, f2 + i * PAGE, &b, 1, &oc);
   kstats_delta(k, &s0, (double)pages, &o->file);
   unlink(path);
   /* mprotect + SIGSEGV: the model delivers the signal; the handler's mprotect is a syscall */
@@ -397,14 +408,15 @@ static void calibrate(mmu_kcost_table_t *t, double ghz, const model_all_t *mo, d
   double k_anon = h_anon - mo->anon.hw;
   double s = mo->anon.kernel > 0 ? k_anon / mo->anon.kernel : 1;
   if (s <= 0) s = 1;
-  static const mmu_kcost_item_t common[] = {MMU_KC_ENTRY, MMU_KC_EXIT, MMU_KC_DISPATCH,
-                                            MMU_KC_VMA_LOOKUP, MMU_KC_FRAME_ALLOC,
-                                            MMU_KC_ZERO_PAGE, MMU_KC_PTE_UPDATE,
-                                            MMU_KC_FRAME_FREE, MMU_KC_TLB_INVAL};
-  for (size_t i = 0; i < sizeof common / sizeof *common; i++) t->value[common[i]] *= s;
+  static const mmu_kcost_item_t common[] = {
+      MMU_KC_ENTRY,     MMU_KC_EXIT,       MMU_KC_DISPATCH,   MMU_KC_VMA_LOOKUP, MMU_KC_FRAME_ALLOC,
+      MMU_KC_ZERO_PAGE, MMU_KC_PTE_UPDATE, MMU_KC_FRAME_FREE, MMU_KC_TLB_INVAL};
+  for (size_t i = 0; i < sizeof common / sizeof *common; i++)
+    t->value[common[i]] *= s;
   /* COW: what the scaled common path does not explain goes into the copy. */
   double cow_rest = (h_cow - mo->cow.hw) - (mo->cow.kernel - mo->cow.items[MMU_KC_COPY_PAGE]) * s;
-  double copies = mo->cow.items[MMU_KC_COPY_PAGE] / (t->value[MMU_KC_COPY_PAGE] ? t->value[MMU_KC_COPY_PAGE] : 1);
+  double copies = mo->cow.items[MMU_KC_COPY_PAGE] /
+                  (t->value[MMU_KC_COPY_PAGE] ? t->value[MMU_KC_COPY_PAGE] : 1);
   if (copies > 0 && cow_rest > 0) t->value[MMU_KC_COPY_PAGE] = cow_rest / copies;
   /* File: the page-cache item absorbs the rest. */
   double pc = mo->file.items[MMU_KC_PAGECACHE];
@@ -415,8 +427,8 @@ static void calibrate(mmu_kcost_table_t *t, double ghz, const model_all_t *mo, d
   /* SIGSEGV round trip = 2 mprotect + the fault path + the signal. */
   double sig = mo->segv.items[MMU_KC_SIGNAL];
   double sig_n = sig / (t->value[MMU_KC_SIGNAL] ? t->value[MMU_KC_SIGNAL] : 1);
-  double segv_rest = h_segv - 2 * h_mprot - mo->segv.hw -
-                     (mo->segv.kernel - 2 * mo->mprotect - sig) * s;
+  double segv_rest =
+      h_segv - 2 * h_mprot - mo->segv.hw - (mo->segv.kernel - 2 * mo->mprotect - sig) * s;
   if (sig_n > 0 && segv_rest > 0) t->value[MMU_KC_SIGNAL] = segv_rest / sig_n;
 }
 
@@ -451,7 +463,8 @@ int main(int argc, char **argv) {
   }
   /* Cap the pointer chase by the memory available (it needs the buffer plus its order). */
   long avail_pages = sysconf(_SC_AVPHYS_PAGES);
-  size_t avail_mib = avail_pages > 0 ? (size_t)avail_pages * (size_t)sysconf(_SC_PAGESIZE) >> 20 : 512;
+  size_t avail_mib =
+      avail_pages > 0 ? (size_t)avail_pages * (size_t)sysconf(_SC_PAGESIZE) >> 20 : 512;
   if (max_mib > avail_mib / 2) max_mib = avail_mib / 2;
 
   const char *clock_src = "given (--ghz)";
@@ -514,8 +527,8 @@ int main(int argc, char **argv) {
 
   /* Pointer chase. */
   printf("\npointer chase: dependent loads over a random cyclic order of 64-byte lines\n");
-  printf("%10s %12s %12s %6s %12s %14s %14s %10s\n", "working set", "host 4K cyc",
-         "host THP cyc", "THP%", "host delta", "model 4K xlat", "model 2M xlat", "delta ratio");
+  printf("%10s %12s %12s %6s %12s %14s %14s %10s\n", "working set", "host 4K cyc", "host THP cyc",
+         "THP%", "host delta", "model 4K xlat", "model 2M xlat", "delta ratio");
   FILE *jf = fopen(json, "w");
   if (!jf) {
     perror(json);
@@ -551,12 +564,13 @@ int main(int argc, char **argv) {
     double hd = h4 - h2, md = m4 - m2;
     char ratio[32] = "-";
     if (md > 1 && hd > 1) snprintf(ratio, sizeof ratio, "%.2f", hd / md);
-    printf("%10s %12.1f %12.1f %6.0f %12.1f %14.1f %14.1f %10s\n", ws, h4, h2,
-           100 * g_thp_fraction, hd, m4, m2, ratio);
+    printf("%10s %12.1f %12.1f %6.0f %12.1f %14.1f %14.1f %10s\n", ws, h4, h2, 100 * g_thp_fraction,
+           hd, m4, m2, ratio);
     fflush(stdout);
-    fprintf(jf, "%s\n      {\"bytes\": %zu, \"host_4k_cycles\": %.2f, \"host_thp_cycles\": %.2f, "
-                "\"thp_fraction\": %.3f, \"model_4k_translation_cycles\": %.2f, "
-                "\"model_2m_translation_cycles\": %.2f}",
+    fprintf(jf,
+            "%s\n      {\"bytes\": %zu, \"host_4k_cycles\": %.2f, \"host_thp_cycles\": %.2f, "
+            "\"thp_fraction\": %.3f, \"model_4k_translation_cycles\": %.2f, "
+            "\"model_2m_translation_cycles\": %.2f}",
             first ? "" : ",", bytes, h4, h2, g_thp_fraction, m4, m2);
     first = 0;
   }
@@ -565,9 +579,10 @@ int main(int argc, char **argv) {
   /* Model predictions and the calibrated cost table. */
   mmu_kcost_table_t cal = kc.cost;
   calibrate(&cal, ghz, &mo, h_ft, h_cow, h_file, h_mprot, h_segv);
-  fprintf(jf, "  \"model_default\": {\"first_touch_cycles\": %.1f, \"cow_cycles\": %.1f, "
-              "\"file_cached_cycles_per_page\": %.1f, \"segv_roundtrip_cycles\": %.1f, "
-              "\"mprotect_cycles\": %.1f},\n",
+  fprintf(jf,
+          "  \"model_default\": {\"first_touch_cycles\": %.1f, \"cow_cycles\": %.1f, "
+          "\"file_cached_cycles_per_page\": %.1f, \"segv_roundtrip_cycles\": %.1f, "
+          "\"mprotect_cycles\": %.1f},\n",
           mo.anon.hw + mo.anon.kernel, mo.cow.hw + mo.cow.kernel, mo.file.hw + mo.file.kernel,
           mo.segv.hw + mo.segv.kernel, mo.mprotect);
   fprintf(jf, "  \"kernel\": {\n    \"cost\": {\n      \"clock_ghz\": %.4f", cal.clock_ghz);

@@ -41,8 +41,8 @@ static int scan(const char *path, int pass, set_t *s, uint64_t win_pages, uint64
     for (uint64_t p = r.va >> 12; p <= (r.va + r.size - 1) >> 12; p++) {
       bool ex = r.op == MMU_OP_EXEC;
       if (pass == 0) {
-        n[0] += set_put(s, p << 2);                            /* any access */
-        if (ex) n[1] += set_put(s, (p << 2) | 1);              /* text page */
+        n[0] += set_put(s, p << 2);                             /* any access */
+        if (ex) n[1] += set_put(s, (p << 2) | 1);               /* text page */
         if (ex) n[2] += set_put(s, ((p / win_pages) << 2) | 2); /* text window */
       } else if (!ex && !set_put(s, (p << 2) | 1)) {
         /* fetched as text too: already counted there */
