@@ -116,6 +116,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   mmu_config_default(&c);
   c.format = fmts[hdr & 3];
   c.phys_bytes = 16u << 20;
+  /* Small PTE caches: the default 32 MiB LLC model costs milliseconds per input under ASan. */
+  c.cache[1] = (mmu_cache_config_t){64u << 10, 8, 16};
+  c.cache[2] = (mmu_cache_config_t){256u << 10, 8, 80};
   c.dtlb.repl = (mmu_repl_t)((hdr >> 2) % 3);
   c.stlb.repl = (mmu_repl_t)((hdr >> 4) % 3);
   if (c.stlb.repl == MMU_REPL_PLRU) c.stlb.size[0].ways = c.stlb.size[1].ways = 8; /* power of 2 */

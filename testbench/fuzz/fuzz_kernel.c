@@ -78,6 +78,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   mmu_config_t c;
   mmu_config_default(&c);
   c.phys_bytes = 64u << 20;
+  /* Small PTE caches: the default 32 MiB LLC model costs milliseconds per input under ASan. */
+  c.cache[1] = (mmu_cache_config_t){64u << 10, 8, 16};
+  c.cache[2] = (mmu_cache_config_t){256u << 10, 8, 80};
   mmu_kernel_config_t kc;
   mmu_kernel_config_default(&kc);
   uint64_t hdr = take(&in, 1);
