@@ -1,7 +1,7 @@
 /* config_json.c — configuration files and statistics as JSON, through jansson. */
 #include <jansson.h>
-#include <stddef.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,7 +67,8 @@ static mmu_status_t load_fields(json_t *o, const char *path, const uint_field_t 
     char p[128];
     snprintf(p, sizeof p, "%s.%s", path, key);
     int i = 0;
-    while (i < nf && strcmp(key, f[i].name) != 0) i++;
+    while (i < nf && strcmp(key, f[i].name) != 0)
+      i++;
     if (i == nf) {
       char allowed[96] = "";
       for (int j = 0; j < nf; j++) {
@@ -100,13 +101,11 @@ static mmu_status_t load_field_array(json_t *a, const char *name, int max, size_
   return MMU_OK;
 }
 
-static const uint_field_t k_array_fields[] = {
-    {"sets", offsetof(mmu_array_config_t, sets), 65536},
-    {"ways", offsetof(mmu_array_config_t, ways), 64}};
-static const uint_field_t k_pwc_fields[] = {
-    {"entries", offsetof(mmu_pwc_config_t, entries), 4096},
-    {"ways", offsetof(mmu_pwc_config_t, ways), 4096},
-    {"latency", offsetof(mmu_pwc_config_t, latency), 1000}};
+static const uint_field_t k_array_fields[] = {{"sets", offsetof(mmu_array_config_t, sets), 65536},
+                                              {"ways", offsetof(mmu_array_config_t, ways), 64}};
+static const uint_field_t k_pwc_fields[] = {{"entries", offsetof(mmu_pwc_config_t, entries), 4096},
+                                            {"ways", offsetof(mmu_pwc_config_t, ways), 4096},
+                                            {"latency", offsetof(mmu_pwc_config_t, latency), 1000}};
 static const uint_field_t k_cache_fields[] = {
     {"size_bytes", offsetof(mmu_cache_config_t, size_bytes), 1u << 30},
     {"ways", offsetof(mmu_cache_config_t, ways), 64},
@@ -237,10 +236,9 @@ char *mmu_config_to_json(const mmu_config_t *c) {
                                          "ways", (json_int_t)c->pwc[i].ways, "latency",
                                          (json_int_t)c->pwc[i].latency));
   for (int i = 0; i < MMU_CACHE_LEVELS; i++)
-    json_array_append_new(cache, json_pack("{s:I,s:I,s:I}", "size_bytes",
-                                           (json_int_t)c->cache[i].size_bytes, "ways",
-                                           (json_int_t)c->cache[i].ways, "latency",
-                                           (json_int_t)c->cache[i].latency));
+    json_array_append_new(
+        cache, json_pack("{s:I,s:I,s:I}", "size_bytes", (json_int_t)c->cache[i].size_bytes, "ways",
+                         (json_int_t)c->cache[i].ways, "latency", (json_int_t)c->cache[i].latency));
   json_object_set_new(o, "pwc", pwc);
   json_object_set_new(o, "cache", cache);
   json_object_set_new(o, "dram_latency", json_integer(c->dram_latency));
@@ -261,7 +259,8 @@ static json_t *tlb_stats_json(const mmu_tlb_stats_t *t) {
 
 static json_t *u64_array(const uint64_t *v, int n) {
   json_t *a = json_array();
-  for (int i = 0; i < n; i++) json_array_append_new(a, json_integer((json_int_t)v[i]));
+  for (int i = 0; i < n; i++)
+    json_array_append_new(a, json_integer((json_int_t)v[i]));
   return a;
 }
 
@@ -284,16 +283,14 @@ char *mmu_stats_to_json(const mmu_stats_t *s) {
   json_object_set_new(o, "walks", json_integer((json_int_t)s->walks));
   json_object_set_new(o, "walk_reads", json_integer((json_int_t)s->walk_reads));
   json_object_set_new(o, "walk_writes", json_integer((json_int_t)s->walk_writes));
-  json_object_set_new(o, "walk_reads_by_level",
-                      u64_array(s->walk_reads_by_level, MMU_MAX_LEVELS));
+  json_object_set_new(o, "walk_reads_by_level", u64_array(s->walk_reads_by_level, MMU_MAX_LEVELS));
   json_object_set_new(o, "dirty_assists", json_integer((json_int_t)s->dirty_assists));
   json_object_set_new(o, "cache_hits", u64_array(s->cache_hits, MMU_CACHE_LEVELS));
   json_object_set_new(o, "dram_reads", json_integer((json_int_t)s->dram_reads));
   json_object_set_new(o, "cycles",
                       json_pack("{s:I,s:I,s:I,s:I,s:I}", "tlb", (json_int_t)s->cycles.tlb, "pwc",
-                                (json_int_t)s->cycles.pwc, "walk", (json_int_t)s->cycles.walk,
-                                "ad", (json_int_t)s->cycles.ad, "total",
-                                (json_int_t)s->cycles.total));
+                                (json_int_t)s->cycles.pwc, "walk", (json_int_t)s->cycles.walk, "ad",
+                                (json_int_t)s->cycles.ad, "total", (json_int_t)s->cycles.total));
   char *r = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
   json_decref(o);
   return r;

@@ -59,7 +59,7 @@ uint64_t mmu_page_bytes(mmu_page_size_t size);
 
 typedef enum mmu_repl {
   MMU_REPL_LRU = 0,
-  MMU_REPL_PLRU, /* tree pseudo-LRU; ways must be a power of two */
+  MMU_REPL_PLRU,  /* tree pseudo-LRU; ways must be a power of two */
   MMU_REPL_RANDOM /* seeded from mmu_config_t.seed */
 } mmu_repl_t;
 
@@ -160,12 +160,12 @@ char *mmu_config_to_json(const mmu_config_t *cfg);
 /* Processor control state, per MMU instance (per CPU). Defaults: wp, nxe, smep, smap, svadu
  * on; everything else off. */
 typedef struct mmu_ctrl {
-  bool wp;    /* CR0.WP: supervisor writes honour read-only pages */
-  bool nxe;   /* EFER.NXE: NX bit honoured (else it is a reserved bit) */
-  bool smep;  /* CR4.SMEP */
-  bool smap;  /* CR4.SMAP */
-  bool ac;    /* RFLAGS.AC: suspends SMAP for explicit supervisor accesses */
-  bool pke;   /* CR4.PKE: protection keys for user pages */
+  bool wp;   /* CR0.WP: supervisor writes honour read-only pages */
+  bool nxe;  /* EFER.NXE: NX bit honoured (else it is a reserved bit) */
+  bool smep; /* CR4.SMEP */
+  bool smap; /* CR4.SMAP */
+  bool ac;   /* RFLAGS.AC: suspends SMAP for explicit supervisor accesses */
+  bool pke;  /* CR4.PKE: protection keys for user pages */
   uint32_t pkru;
   bool mxr;   /* RISC-V sstatus.MXR: loads from execute-only pages */
   bool sum;   /* RISC-V sstatus.SUM: supervisor access to U pages */
@@ -197,9 +197,9 @@ typedef struct mmu_fault {
   mmu_op_t op;
   bool user;
   uint16_t asid;
-  int level;         /* level where the walk stopped (0 = leaf table); -1 before the walk */
-  uint64_t pte;      /* the PTE found at that level (0 if none) */
-  uint64_t pte_addr; /* its physical address (0 if none) */
+  int level;           /* level where the walk stopped (0 = leaf table); -1 before the walk */
+  uint64_t pte;        /* the PTE found at that level (0 if none) */
+  uint64_t pte_addr;   /* its physical address (0 if none) */
   uint32_t error_code; /* x86 #PF error code (MMU_PFEC_*); 0 for a non-canonical #GP */
   uint32_t cause;      /* RISC-V scause (MMU_CAUSE_*); 0 for x86 */
 } mmu_fault_t;
@@ -223,8 +223,8 @@ typedef struct mmu_result {
   uint64_t pa;
   mmu_page_size_t size;
   mmu_hit_where_t where;
-  int pwc_level;       /* deepest page-walk-cache hit (level whose entry was cached), -1 none */
-  uint32_t walk_reads; /* PTE loads issued */
+  int pwc_level;        /* deepest page-walk-cache hit (level whose entry was cached), -1 none */
+  uint32_t walk_reads;  /* PTE loads issued */
   uint32_t walk_writes; /* A/D updates issued */
   bool writable, user, executable; /* effective rights of the translation */
   mmu_cycles_t cycles;
@@ -288,8 +288,7 @@ typedef struct mmu_pte_fields {
 } mmu_pte_fields_t;
 mmu_status_t mmu_pte_decode(const mmu_t *mmu, uint64_t pte, int level, mmu_pte_fields_t *f);
 /* Encodes a present leaf at level (0 = 4 KiB), A and D set as given. */
-mmu_status_t mmu_pte_encode(const mmu_t *mmu, const mmu_pte_fields_t *f, int level,
-                            uint64_t *pte);
+mmu_status_t mmu_pte_encode(const mmu_t *mmu, const mmu_pte_fields_t *f, int level, uint64_t *pte);
 
 /* ---- physical memory ------------------------------------------------------------------------ */
 mmu_status_t mmu_phys_read(const mmu_t *mmu, uint64_t pa, void *buf, size_t len);
@@ -302,8 +301,8 @@ uint64_t mmu_frames_free(const mmu_t *mmu);
 
 /* ---- invalidation ----------------------------------------------------------------------- */
 typedef enum mmu_inval {
-  MMU_INVAL_PAGE = 0, /* one page of asid (and global entries for it), like INVLPG/INVPCID 0 */
-  MMU_INVAL_ASID,     /* all non-global entries of asid (INVPCID 1) */
+  MMU_INVAL_PAGE = 0,  /* one page of asid (and global entries for it), like INVLPG/INVPCID 0 */
+  MMU_INVAL_ASID,      /* all non-global entries of asid (INVPCID 1) */
   MMU_INVAL_NONGLOBAL, /* all non-global entries (MOV CR3 without PCID) */
   MMU_INVAL_ALL        /* everything, global too (INVPCID 2) */
 } mmu_inval_t;
@@ -385,14 +384,14 @@ mmu_status_t mmu_rtl_attach(mmu_t *mmu, mmu_rtl_mode_t mode, const char *wave_pa
 /* One side of a LOCKSTEP comparison. */
 typedef struct mmu_rtl_walk_view {
   mmu_fault_kind_t kind;
-  int level;         /* fault.level (the leaf level on success; -1 non-canonical) */
+  int level; /* fault.level (the leaf level on success; -1 non-canonical) */
   uint64_t pte, pte_addr;
-  uint64_t pa;       /* 0 on a fault */
+  uint64_t pa; /* 0 on a fault */
   int leaf_level;
   bool writable, user, executable; /* effective rights on success */
   uint32_t error_code;
-  uint32_t reads, writes;          /* memory references */
-  uint32_t nwrites;                /* A/D writes listed below (RTL: as issued; model: the words */
+  uint32_t reads, writes; /* memory references */
+  uint32_t nwrites;       /* A/D writes listed below (RTL: as issued; model: the words */
   uint64_t write_addr[2 * MMU_MAX_LEVELS]; /* at those addresses after the C walk) */
   uint64_t write_val[2 * MMU_MAX_LEVELS];
   uint64_t cycles; /* RTL: clock cycles request to result; model: pwc + walk + ad cycles */
@@ -401,18 +400,18 @@ typedef struct mmu_rtl_walk_view {
 /* What differs (bit mask). */
 #define MMU_RTL_DIFF_KIND (1u << 0)
 #define MMU_RTL_DIFF_LEVEL (1u << 1)
-#define MMU_RTL_DIFF_PTE (1u << 2)   /* PTE value or address */
-#define MMU_RTL_DIFF_PA (1u << 3)    /* PA, page size or rights */
-#define MMU_RTL_DIFF_EC (1u << 4)    /* #PF error code */
-#define MMU_RTL_DIFF_REFS (1u << 5)  /* number of reads or writes */
-#define MMU_RTL_DIFF_AD (1u << 6)    /* A/D write addresses or values */
+#define MMU_RTL_DIFF_PTE (1u << 2)  /* PTE value or address */
+#define MMU_RTL_DIFF_PA (1u << 3)   /* PA, page size or rights */
+#define MMU_RTL_DIFF_EC (1u << 4)   /* #PF error code */
+#define MMU_RTL_DIFF_REFS (1u << 5) /* number of reads or writes */
+#define MMU_RTL_DIFF_AD (1u << 6)   /* A/D write addresses or values */
 
 typedef struct mmu_rtl_mismatch {
-  uint64_t walk;      /* index of the walk (0-based, counted since attach) */
-  mmu_access_t acc;   /* the walk's inputs */
+  uint64_t walk;    /* index of the walk (0-based, counted since attach) */
+  mmu_access_t acc; /* the walk's inputs */
   uint64_t root;
   mmu_ctrl_t ctrl;
-  uint32_t diff;      /* MMU_RTL_DIFF_* */
+  uint32_t diff; /* MMU_RTL_DIFF_* */
   mmu_rtl_walk_view_t rtl, model;
 } mmu_rtl_mismatch_t;
 
@@ -423,7 +422,7 @@ typedef struct mmu_rtl_stats {
   uint64_t rtl_cycles;   /* RTL clock cycles, request to result handshake, summed */
   uint64_t model_cycles; /* the C model's cycles (pwc + walk + ad) of the same walks */
   uint64_t reads, writes;
-  uint64_t pwc_flushes;  /* RTL page-walk-cache flushes requested */
+  uint64_t pwc_flushes; /* RTL page-walk-cache flushes requested */
 } mmu_rtl_stats_t;
 
 mmu_status_t mmu_rtl_stats(const mmu_t *mmu, mmu_rtl_stats_t *out); /* MMU_ERR_STATE: detached */
@@ -446,32 +445,32 @@ typedef struct mmu_kernel mmu_kernel_t; /* opaque; owned by the mmu_t it was cre
 
 /* ---- the kernel cost table: one named cost per item ---- */
 typedef enum mmu_kcost_item {
-  MMU_KC_ENTRY = 0,     /* exception entry: user->kernel switch, register save */
-  MMU_KC_EXIT,          /* exception return: register restore, kernel->user switch */
-  MMU_KC_DISPATCH,      /* handler dispatch (do_user_addr_fault -> handle_mm_fault) */
-  MMU_KC_VMA_LOOKUP,    /* find the VMA of the faulting address */
-  MMU_KC_VMA_LOCK,      /* take the mmap/VMA write lock to change a VMA (stack growth) */
-  MMU_KC_FRAME_ALLOC,   /* allocate a physical frame */
-  MMU_KC_FRAME_FREE,    /* free a physical frame */
-  MMU_KC_ZERO_PAGE,     /* zero 4 KiB */
-  MMU_KC_COPY_PAGE,     /* copy 4 KiB */
-  MMU_KC_PTE_UPDATE,    /* write one PTE (with its lock and rmap/refcount bookkeeping) */
-  MMU_KC_TLB_INVAL,     /* one TLB invalidation (INVLPG or a whole-ASID flush) */
-  MMU_KC_PAGECACHE,     /* page-cache lookup or insertion */
-  MMU_KC_RECLAIM_SCAN,  /* reclaim: examine one frame (clock hand step, rmap walk) */
-  MMU_KC_SIGNAL,        /* deliver SIGSEGV/SIGBUS (signal frame set-up) */
-  MMU_KC_SYSCALL,       /* system call entry + exit (mmap, munmap, mprotect, msync, fork) */
-  MMU_KC_SWAP_READ,     /* read one page from swap: given in microseconds */
-  MMU_KC_SWAP_WRITE,    /* write one page to swap: microseconds */
-  MMU_KC_FILE_READ,     /* one read request to a backing file: microseconds */
-  MMU_KC_FILE_WRITE,    /* write back one page to a backing file: microseconds */
+  MMU_KC_ENTRY = 0,    /* exception entry: user->kernel switch, register save */
+  MMU_KC_EXIT,         /* exception return: register restore, kernel->user switch */
+  MMU_KC_DISPATCH,     /* handler dispatch (do_user_addr_fault -> handle_mm_fault) */
+  MMU_KC_VMA_LOOKUP,   /* find the VMA of the faulting address */
+  MMU_KC_VMA_LOCK,     /* take the mmap/VMA write lock to change a VMA (stack growth) */
+  MMU_KC_FRAME_ALLOC,  /* allocate a physical frame */
+  MMU_KC_FRAME_FREE,   /* free a physical frame */
+  MMU_KC_ZERO_PAGE,    /* zero 4 KiB */
+  MMU_KC_COPY_PAGE,    /* copy 4 KiB */
+  MMU_KC_PTE_UPDATE,   /* write one PTE (with its lock and rmap/refcount bookkeeping) */
+  MMU_KC_TLB_INVAL,    /* one TLB invalidation (INVLPG or a whole-ASID flush) */
+  MMU_KC_PAGECACHE,    /* page-cache lookup or insertion */
+  MMU_KC_RECLAIM_SCAN, /* reclaim: examine one frame (clock hand step, rmap walk) */
+  MMU_KC_SIGNAL,       /* deliver SIGSEGV/SIGBUS (signal frame set-up) */
+  MMU_KC_SYSCALL,      /* system call entry + exit (mmap, munmap, mprotect, msync, fork) */
+  MMU_KC_SWAP_READ,    /* read one page from swap: given in microseconds */
+  MMU_KC_SWAP_WRITE,   /* write one page to swap: microseconds */
+  MMU_KC_FILE_READ,    /* one read request to a backing file: microseconds */
+  MMU_KC_FILE_WRITE,   /* write back one page to a backing file: microseconds */
   MMU_KC_COUNT
 } mmu_kcost_item_t;
 #define MMU_KC_FIRST_US MMU_KC_SWAP_READ /* items from here on are given in microseconds */
 
 typedef struct mmu_kcost_table {
-  double clock_ghz;            /* converts the microsecond items to cycles; default 3.0 */
-  double value[MMU_KC_COUNT];  /* cycles, or microseconds for items >= MMU_KC_FIRST_US */
+  double clock_ghz;           /* converts the microsecond items to cycles; default 3.0 */
+  double value[MMU_KC_COUNT]; /* cycles, or microseconds for items >= MMU_KC_FIRST_US */
 } mmu_kcost_table_t;
 
 const char *mmu_kcost_name(mmu_kcost_item_t item); /* "entry", "zero_page", ... */
@@ -521,10 +520,10 @@ mmu_status_t mmu_kfile_close(mmu_kernel_t *k, int fd);
 #define MMU_PROT_EXEC (1u << 2)
 
 #define MMU_MAP_PRIVATE (1u << 0)
-#define MMU_MAP_SHARED (1u << 1)  /* file mappings only */
-#define MMU_MAP_ANON (1u << 2)    /* anonymous; fd and offset are ignored */
-#define MMU_MAP_FIXED (1u << 3)   /* exactly at addr, replacing what is there */
-#define MMU_MAP_STACK (1u << 4)   /* grows-down stack VMA (MAP_GROWSDOWN); anonymous private */
+#define MMU_MAP_SHARED (1u << 1) /* file mappings only */
+#define MMU_MAP_ANON (1u << 2)   /* anonymous; fd and offset are ignored */
+#define MMU_MAP_FIXED (1u << 3)  /* exactly at addr, replacing what is there */
+#define MMU_MAP_STACK (1u << 4)  /* grows-down stack VMA (MAP_GROWSDOWN); anonymous private */
 
 /* Maps len bytes (rounded up to pages). Without MMU_MAP_FIXED, addr is a hint and the kernel
  * picks a free range top-down below its mmap base. Pages are faulted in lazily. */
@@ -545,8 +544,8 @@ typedef struct mmu_vma_info {
   uint32_t flags;      /* MMU_MAP_* */
   mmu_vma_kind_t kind;
   bool grows_down;
-  int fd;              /* file VMAs: the descriptor it was mapped from (may be closed since) */
-  uint64_t offset;     /* file offset of start */
+  int fd;          /* file VMAs: the descriptor it was mapped from (may be closed since) */
+  uint64_t offset; /* file offset of start */
 } mmu_vma_info_t;
 /* The VMA containing va (MMU_ERR_NOT_MAPPED if none). */
 mmu_status_t mmu_proc_vma(const mmu_kernel_t *k, uint32_t pid, uint64_t va, mmu_vma_info_t *out);
@@ -557,11 +556,11 @@ size_t mmu_proc_vma_count(const mmu_kernel_t *k, uint32_t pid);
 #define MMU_SWAP_PTE_TAG 0x2ull
 bool mmu_kpte_is_swap(uint64_t pte, uint64_t *slot);
 typedef struct mmu_kframe_info {
-  bool managed;        /* a frame the kernel gave to user pages or the page cache */
-  uint32_t refs;       /* page-table mappings, plus one if it is in the page cache */
-  uint32_t mappings;   /* page-table mappings */
-  bool page_cache;     /* a page-cache frame (file page) */
-  bool dirty;          /* page cache: dirty, not yet written back */
+  bool managed;      /* a frame the kernel gave to user pages or the page cache */
+  uint32_t refs;     /* page-table mappings, plus one if it is in the page cache */
+  uint32_t mappings; /* page-table mappings */
+  bool page_cache;   /* a page-cache frame (file page) */
+  bool dirty;        /* page cache: dirty, not yet written back */
 } mmu_kframe_info_t;
 mmu_status_t mmu_kframe_info(const mmu_kernel_t *k, uint64_t pa, mmu_kframe_info_t *out);
 /* Slots in use and the number of PTEs that refer to slot. */
@@ -596,29 +595,29 @@ typedef enum mmu_ksig {
   MMU_SIG_KILL,
   MMU_SIG_OOPS /* a kernel-mode access faulted in a way the kernel cannot fix (SMAP, SMEP) */
 } mmu_ksig_t;
-#define MMU_SEGV_MAPERR 1 /* si_code: no mapping at the address */
-#define MMU_SEGV_ACCERR 2 /* si_code: mapping forbids the access */
-#define MMU_SEGV_PKUERR 4 /* si_code: protection key */
-#define MMU_BUS_ADRERR 2  /* si_code: file page beyond the end of the file */
+#define MMU_SEGV_MAPERR 1  /* si_code: no mapping at the address */
+#define MMU_SEGV_ACCERR 2  /* si_code: mapping forbids the access */
+#define MMU_SEGV_PKUERR 4  /* si_code: protection key */
+#define MMU_BUS_ADRERR 2   /* si_code: file page beyond the end of the file */
 #define MMU_SI_KERNEL 0x80 /* si_code: #GP (non-canonical address), corrupt page table */
 
 /* One page fault: what the hardware reported, what the kernel did, and what it cost. */
 typedef struct mmu_kfault_rec {
   uint32_t pid;
-  mmu_fault_t fault;          /* the hardware fault record (error_code for x86) */
+  mmu_fault_t fault; /* the hardware fault record (error_code for x86) */
   mmu_kfault_kind_t kind;
-  bool major;                 /* I/O was needed (swap or file read) */
-  mmu_ksig_t sig;             /* signal delivered, if any */
+  bool major;     /* I/O was needed (swap or file read) */
+  mmu_ksig_t sig; /* signal delivered, if any */
   int si_code;
-  mmu_cycles_t hw;            /* faulting translation + the retry */
-  uint64_t kernel_cycles;     /* sum of items[] */
-  uint64_t items[MMU_KC_COUNT]; /* kernel cycles per cost item */
+  mmu_cycles_t hw;               /* faulting translation + the retry */
+  uint64_t kernel_cycles;        /* sum of items[] */
+  uint64_t items[MMU_KC_COUNT];  /* kernel cycles per cost item */
   uint32_t counts[MMU_KC_COUNT]; /* how many times each item was charged */
 } mmu_kfault_rec_t;
 
 /* The result of one user access (mmu_kload/kstore/kfetch/kaccess). */
 typedef struct mmu_koutcome {
-  mmu_ksig_t sig;        /* MMU_SIG_NONE: every byte was transferred */
+  mmu_ksig_t sig; /* MMU_SIG_NONE: every byte was transferred */
   int si_code;
   uint64_t addr;         /* faulting address when sig != NONE */
   size_t bytes_done;     /* bytes transferred before the signal */
@@ -654,8 +653,7 @@ typedef enum mmu_kverdict { MMU_KV_RETRY = 0, MMU_KV_SIGNAL } mmu_kverdict_t;
 /* A pluggable fault handler. rec arrives with pid, fault and the entry/dispatch items charged;
  * the handler sets rec->kind, charges its work with mmu_kernel_charge, and may call
  * mmu_kernel_default_handler to do (part of) the work the built-in way. */
-typedef mmu_kverdict_t (*mmu_kfault_handler_t)(mmu_kernel_t *k, mmu_kfault_rec_t *rec,
-                                               void *ctx);
+typedef mmu_kverdict_t (*mmu_kfault_handler_t)(mmu_kernel_t *k, mmu_kfault_rec_t *rec, void *ctx);
 /* NULL restores the built-in handler. */
 mmu_status_t mmu_kernel_set_handler(mmu_kernel_t *k, mmu_kfault_handler_t fn, void *ctx);
 mmu_kverdict_t mmu_kernel_default_handler(mmu_kernel_t *k, mmu_kfault_rec_t *rec, void *ctx);
@@ -673,11 +671,11 @@ typedef struct mmu_kstats {
   uint64_t faults_by_kind[MMU_KF_COUNT];
   uint64_t major_faults;
   uint64_t signals;
-  uint64_t hw_cycles;              /* sum of mmu_result_t.cycles.total of every translation */
-  mmu_cycles_t hw;                 /* the same, by component */
-  uint64_t kernel_cycles;          /* fault_cycles + syscall_cycles */
-  uint64_t fault_cycles;           /* kernel cycles spent in page faults */
-  uint64_t syscall_cycles;         /* kernel cycles of mmap/munmap/mprotect/msync/fork/exit */
+  uint64_t hw_cycles;      /* sum of mmu_result_t.cycles.total of every translation */
+  mmu_cycles_t hw;         /* the same, by component */
+  uint64_t kernel_cycles;  /* fault_cycles + syscall_cycles */
+  uint64_t fault_cycles;   /* kernel cycles spent in page faults */
+  uint64_t syscall_cycles; /* kernel cycles of mmap/munmap/mprotect/msync/fork/exit */
   uint64_t kernel_cycles_by_kind[MMU_KF_COUNT];
   uint64_t item_cycles[MMU_KC_COUNT];
   uint64_t item_counts[MMU_KC_COUNT];

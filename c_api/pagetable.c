@@ -134,8 +134,8 @@ static mmu_status_t find_leaf(const mmu_t *m, uint16_t asid, uint64_t va, uint64
 
 static mmu_status_t unmap_pages(mmu_t *m, uint16_t asid, uint64_t va, uint64_t len, bool dry);
 
-mmu_status_t mmu_map(mmu_t *m, uint16_t asid, uint64_t va, uint64_t pa, uint64_t len,
-                     uint32_t perm, mmu_page_size_t size) {
+mmu_status_t mmu_map(mmu_t *m, uint16_t asid, uint64_t va, uint64_t pa, uint64_t len, uint32_t perm,
+                     mmu_page_size_t size) {
   if (!m) return MMU_ERR_NULL;
   if ((unsigned)size >= MMU_PAGE_SIZES) return MMU_ERR_ARG;
   uint64_t pg = mmu_page_bytes(size);
@@ -212,8 +212,8 @@ mmu_status_t mmu_unmap(mmu_t *m, uint16_t asid, uint64_t va, uint64_t len) {
   return unmap_pages(m, asid, va, len, false);
 }
 
-static mmu_status_t protect_pages(mmu_t *m, uint16_t asid, uint64_t va, uint64_t len,
-                                  uint32_t perm, bool dry) {
+static mmu_status_t protect_pages(mmu_t *m, uint16_t asid, uint64_t va, uint64_t len, uint32_t perm,
+                                  bool dry) {
   for (uint64_t off = 0; off < len;) {
     uint64_t addr;
     int level;

@@ -30,7 +30,8 @@ static mmu_status_t fail(mmu_trace_t *t, const char *what) {
 }
 
 static const char *skip_ws(const char *p) {
-  while (*p == ' ' || *p == '\t') p++;
+  while (*p == ' ' || *p == '\t')
+    p++;
   return p;
 }
 
@@ -182,7 +183,8 @@ static ssize_t read_line(mmu_trace_t *t) {
     size_t take = nl ? (size_t)(nl - start) + 1 : avail;
     if (n + take + 1 > t->cap) {
       size_t cap = t->cap ? t->cap : 256;
-      while (cap < n + take + 1) cap *= 2;
+      while (cap < n + take + 1)
+        cap *= 2;
       char *l = realloc(t->line, cap);
       if (!l) {
         errno = ENOMEM;

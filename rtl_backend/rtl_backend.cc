@@ -38,9 +38,9 @@ constexpr unsigned kLevelNone = 7;
 struct MemRef {
   uint64_t addr;
   bool we;
-  uint64_t data;  // read: value served; write: value written
-  bool ok;        // read: inside physical memory
-  int where;      // latency model level that answered (reads, ONLY mode)
+  uint64_t data; // read: value served; write: value written
+  bool ok;       // read: inside physical memory
+  int where;     // latency model level that answered (reads, ONLY mode)
 };
 
 struct RtlIn {
@@ -54,30 +54,29 @@ struct RtlIn {
 struct RtlOut {
   uint64_t pa = 0, pte = 0;
   unsigned size = 0, fault = 0, level = kLevelNone, ec = 0, perm = 0, refs = 0;
-  uint64_t cycles = 0;       // accept cycle .. result handshake cycle, inclusive
-  uint64_t walk_cycles = 0;  // accept cycle .. last read response, inclusive
+  uint64_t cycles = 0;      // accept cycle .. result handshake cycle, inclusive
+  uint64_t walk_cycles = 0; // accept cycle .. last read response, inclusive
   std::vector<MemRef> ops;
 };
 
 // Serves the walker's memory port: returns the latency of the reference (>= 1 cycle).
 class Responder {
- public:
+public:
   virtual ~Responder() = default;
-  virtual unsigned access(MemRef& r) = 0;
+  virtual unsigned access(MemRef &r) = 0;
 };
 
 class Driver {
- public:
+public:
   virtual ~Driver() = default;
-  virtual RtlOut walk(const RtlIn& in, Responder& mem) = 0;
+  virtual RtlOut walk(const RtlIn &in, Responder &mem) = 0;
 };
 
-template <class M>
-class DriverT final : public Driver {
- public:
-  explicit DriverT(const char* wave) : ctx_(std::make_unique<VerilatedContext>()) {
+template <class M> class DriverT final : public Driver {
+public:
+  explicit DriverT(const char *wave) : ctx_(std::make_unique<VerilatedContext>()) {
     if (wave) ctx_->traceEverOn(true);
-    m_ = std::make_unique<M>(ctx_.get());  // hierarchy TOP.mmu_walker, as waves/mmu_walker.gtkw
+    m_ = std::make_unique<M>(ctx_.get()); // hierarchy TOP.mmu_walker, as waves/mmu_walker.gtkw
     if (wave) {
       tfp_ = std::make_unique<VerilatedFstC>();
       m_->trace(tfp_.get(), 99);
@@ -92,7 +91,8 @@ class DriverT final : public Driver {
     m_->mem_rsp_rdata_i = 0;
     m_->clk_i = 0;
     m_->eval();
-    for (int i = 0; i < 2; ++i) edge();
+    for (int i = 0; i < 2; ++i)
+      edge();
     m_->rst_ni = 1;
     edge();
   }
@@ -100,9 +100,11 @@ class DriverT final : public Driver {
     if (tfp_) tfp_->close();
     m_->final();
   }
-  bool wave_ok() const { return !tfp_ || tfp_->isOpen(); }
+  bool wave_ok() const {
+    return !tfp_ || tfp_->isOpen();
+  }
 
-  RtlOut walk(const RtlIn& in, Responder& mem) override {
+  RtlOut walk(const RtlIn &in, Responder &mem) override {
     RtlOut out;
     m_->req_va_i = in.va;
     m_->req_root_i = in.root;
@@ -129,14 +131,14 @@ class DriverT final : public Driver {
       dump(10 * cyc_);
       // The walker's outputs are functions of its registers only: sample them before the edge.
       const bool req_fire = m_->req_valid_i && m_->req_ready_o;
-      const bool rsp_fire = m_->rsp_valid_o;  // rsp_ready_i is always 1
-      const bool mem_fire = m_->mem_req_valid_o;  // mem_req_ready_i is always 1
+      const bool rsp_fire = m_->rsp_valid_o;     // rsp_ready_i is always 1
+      const bool mem_fire = m_->mem_req_valid_o; // mem_req_ready_i is always 1
       if (req_fire) t0 = cyc_, accepted = true;
       if (rsp_now && !out.ops.empty() && !out.ops.back().we) out.walk_cycles = cyc_ - t0 + 1;
       unsigned lat = 0;
       if (mem_fire) {
-        MemRef r{m_->mem_req_addr_o, static_cast<bool>(m_->mem_req_we_o), m_->mem_req_wdata_o,
-                 true, MMU_CACHE_LEVELS};
+        MemRef r{m_->mem_req_addr_o, static_cast<bool>(m_->mem_req_we_o), m_->mem_req_wdata_o, true,
+                 MMU_CACHE_LEVELS};
         lat = mem.access(r);
         rsp_data = r.we ? 0 : r.data;
         out.ops.push_back(r);
@@ -171,7 +173,7 @@ class DriverT final : public Driver {
     return out;
   }
 
- private:
+private:
   void edge() {
     m_->clk_i = 0;
     m_->eval();
@@ -192,9 +194,9 @@ class DriverT final : public Driver {
 
 // ONLY mode: the model's memory and latency model, writes applied.
 class TimedResponder final : public Responder {
- public:
-  TimedResponder(mmu_mem_t* mem, uint32_t ad_lat) : mem_(mem), ad_lat_(ad_lat) {}
-  unsigned access(MemRef& r) override {
+public:
+  TimedResponder(mmu_mem_t *mem, uint32_t ad_lat) : mem_(mem), ad_lat_(ad_lat) {}
+  unsigned access(MemRef &r) override {
     unsigned lat;
     if (r.we) {
       mmu_mem_write64(mem_, r.addr, r.data);
@@ -203,24 +205,24 @@ class TimedResponder final : public Responder {
       uint64_t v = 0;
       r.ok = mmu_mem_read64(mem_, r.addr, &v);
       r.data = r.ok ? v : 0;
-      if (!r.ok) return 1;  // the C walker does not time a bus error either
+      if (!r.ok) return 1; // the C walker does not time a bus error either
       lat = mmu_mem_timed_access(mem_, r.addr, &r.where);
     }
     paid += lat;
     return lat;
   }
-  uint64_t paid = 0;  // latency cycles served, as the C walker would charge them
+  uint64_t paid = 0; // latency cycles served, as the C walker would charge them
 
- private:
-  mmu_mem_t* mem_;
+private:
+  mmu_mem_t *mem_;
   uint32_t ad_lat_;
 };
 
 // LOCKSTEP: functional reads, writes only logged (the C walk writes for real afterwards).
 class ShadowResponder final : public Responder {
- public:
-  explicit ShadowResponder(const mmu_mem_t* mem) : mem_(mem) {}
-  unsigned access(MemRef& r) override {
+public:
+  explicit ShadowResponder(const mmu_mem_t *mem) : mem_(mem) {}
+  unsigned access(MemRef &r) override {
     if (r.we) return 1;
     uint64_t v = 0;
     r.ok = mmu_mem_read64(mem_, r.addr, &v);
@@ -228,44 +230,47 @@ class ShadowResponder final : public Responder {
     return 1;
   }
 
- private:
-  const mmu_mem_t* mem_;
+private:
+  const mmu_mem_t *mem_;
 };
 
 struct Backend {
-  mmu_t* mmu = nullptr;
+  mmu_t *mmu = nullptr;
   mmu_rtl_mode_t mode = MMU_RTL_OFF;
   std::unique_ptr<Driver> drv;
-  bool pwc_on = true;     // the C configuration has the 1-entry-per-level PWC
+  bool pwc_on = true; // the C configuration has the 1-entry-per-level PWC
   bool flush_next = false;
-  std::unordered_map<uint16_t, uint64_t> root_of;  // ASID <-> root seen since the last flush
+  std::unordered_map<uint16_t, uint64_t> root_of; // ASID <-> root seen since the last flush
   std::unordered_map<uint64_t, uint16_t> asid_of;
   mmu_rtl_stats_t st{};
   bool have_mismatch = false;
   mmu_rtl_mismatch_t last{};
   mmu_rtl_mismatch_fn fn = nullptr;
-  void* fn_ctx = nullptr;
+  void *fn_ctx = nullptr;
 };
 
-Backend* backend_of(const mmu_t* m) {
-  return m && m->walk_destroy_fn ? static_cast<Backend*>(m->walk_ctx) : nullptr;
+Backend *backend_of(const mmu_t *m) {
+  return m && m->walk_destroy_fn ? static_cast<Backend *>(m->walk_ctx) : nullptr;
 }
 
-RtlIn make_in(const mmu_walk_env_t* env, uint64_t root, const mmu_access_t* acc) {
-  const mmu_ctrl_t* c = env->ctrl;
-  return RtlIn{acc->va, root,   static_cast<unsigned>(acc->op), acc->user, c->wp, c->nxe,
-               c->smep, c->smap, c->ac, acc->implicit, c->pke, c->pkru, false};
+RtlIn make_in(const mmu_walk_env_t *env, uint64_t root, const mmu_access_t *acc) {
+  const mmu_ctrl_t *c = env->ctrl;
+  return RtlIn{acc->va,       root,    static_cast<unsigned>(acc->op),
+               acc->user,     c->wp,   c->nxe,
+               c->smep,       c->smap, c->ac,
+               acc->implicit, c->pke,  c->pkru,
+               false};
 }
 
 // Builds the walk record the C walker would have produced from the RTL's answer.
-void record_from_rtl(const mmu_walk_env_t* env, const mmu_access_t* acc, const RtlOut& o,
-                     int levels, mmu_walk_t* w) {
+void record_from_rtl(const mmu_walk_env_t *env, const mmu_access_t *acc, const RtlOut &o,
+                     int levels, mmu_walk_t *w) {
   std::memset(w, 0, sizeof *w);
   w->pwc_level = -1;
   uint32_t reads = 0, writes = 0;
   int bus_at = -1;
   for (size_t i = 0; i < o.ops.size(); ++i) {
-    const MemRef& r = o.ops[i];
+    const MemRef &r = o.ops[i];
     if (r.we) {
       ++writes;
     } else if (!r.ok) {
@@ -281,14 +286,15 @@ void record_from_rtl(const mmu_walk_env_t* env, const mmu_access_t* acc, const R
   const int start = noncanon ? -1 : level + nread - 1;
   if (!noncanon && start < levels - 1) w->pwc_level = start + 1;
   for (int l = start, i = 0; !noncanon && l >= level; --l, ++i) {
-    const MemRef& r = o.ops[static_cast<size_t>(i)];
+    const MemRef &r = o.ops[static_cast<size_t>(i)];
     if (!r.ok) break;
     w->reads_by_level[l]++;
     w->cache_level_hits[r.where]++;
   }
   w->reads = reads;
   w->writes = writes;
-  const uint64_t pte_addr = (noncanon || o.ops.empty()) ? 0 : o.ops[static_cast<size_t>(nread - 1)].addr;
+  const uint64_t pte_addr =
+      (noncanon || o.ops.empty()) ? 0 : o.ops[static_cast<size_t>(nread - 1)].addr;
   w->leaf_level = level;
   if (bus_at >= 0) {
     mmu_fault_make(&w->fault, env->fmt, env->ctrl, MMU_FAULT_BUS, acc, level, 0, pte_addr);
@@ -311,7 +317,7 @@ void record_from_rtl(const mmu_walk_env_t* env, const mmu_access_t* acc, const R
   w->dirty = (o.pte & kPteD) || acc->op == MMU_OP_WRITE;
 }
 
-void view_of(const mmu_walk_t& w, mmu_rtl_walk_view_t* v) {
+void view_of(const mmu_walk_t &w, mmu_rtl_walk_view_t *v) {
   std::memset(v, 0, sizeof *v);
   v->kind = w.fault.kind;
   v->level = w.fault.level;
@@ -330,17 +336,17 @@ void view_of(const mmu_walk_t& w, mmu_rtl_walk_view_t* v) {
   v->cycles = w.cyc_pwc + w.cyc_walk + w.cyc_ad;
 }
 
-void flush_c_pwc(mmu_t* m) {
+void flush_c_pwc(mmu_t *m) {
   if (m->pwc) mmu_pwc_invalidate(m->pwc, MMU_INVAL_ALL, 0);
 }
 
 // Whether the RTL PWC (tagged by root) must be flushed before this walk so that it holds the
 // same entries as the C PWC (tagged by ASID): only while ASIDs and roots pair one to one.
-bool root_flush_needed(Backend* b, uint16_t asid, uint64_t root) {
+bool root_flush_needed(Backend *b, uint16_t asid, uint64_t root) {
   auto a = b->root_of.find(asid);
   auto r = b->asid_of.find(root);
-  const bool ok = (a == b->root_of.end() || a->second == root) &&
-                  (r == b->asid_of.end() || r->second == asid);
+  const bool ok =
+      (a == b->root_of.end() || a->second == root) && (r == b->asid_of.end() || r->second == asid);
   if (!ok) {
     b->root_of.clear();
     b->asid_of.clear();
@@ -350,10 +356,10 @@ bool root_flush_needed(Backend* b, uint16_t asid, uint64_t root) {
   return !ok;
 }
 
-void walk_hook(void* ctx, const mmu_walk_env_t* env, uint64_t root, const mmu_access_t* acc,
-               mmu_walk_t* out) {
-  Backend* b = static_cast<Backend*>(ctx);
-  mmu_t* m = b->mmu;
+void walk_hook(void *ctx, const mmu_walk_env_t *env, uint64_t root, const mmu_access_t *acc,
+               mmu_walk_t *out) {
+  Backend *b = static_cast<Backend *>(ctx);
+  mmu_t *m = b->mmu;
   RtlIn in = make_in(env, root & ~0xfffull, acc);
   const bool canonical = mmu_va_canonical(env->fmt, acc->va);
   bool flush = b->flush_next || !b->pwc_on;
@@ -393,7 +399,7 @@ void walk_hook(void* ctx, const mmu_walk_env_t* env, uint64_t root, const mmu_ac
   mmu_walk_t r;
   record_from_rtl(env, acc, o, levels, &r);
   mmu_walk(env, root, acc, out);
-  const mmu_walk_t& c = *out;
+  const mmu_walk_t &c = *out;
 
   mmu_rtl_mismatch_t mm;
   std::memset(&mm, 0, sizeof mm);
@@ -409,7 +415,7 @@ void walk_hook(void* ctx, const mmu_walk_env_t* env, uint64_t root, const mmu_ac
     diff |= MMU_RTL_DIFF_PA;
   if (r.fault.error_code != c.fault.error_code) diff |= MMU_RTL_DIFF_EC;
   if (r.reads != c.reads || r.writes != c.writes) diff |= MMU_RTL_DIFF_REFS;
-  for (const MemRef& w : o.ops) {
+  for (const MemRef &w : o.ops) {
     if (!w.we) continue;
     uint64_t now = 0;
     mmu_mem_read64(env->mem, w.addr, &now);
@@ -448,16 +454,18 @@ void walk_hook(void* ctx, const mmu_walk_env_t* env, uint64_t root, const mmu_ac
   }
 }
 
-void inval_hook(void* ctx, mmu_inval_t, uint16_t, uint64_t) {
-  Backend* b = static_cast<Backend*>(ctx);
+void inval_hook(void *ctx, mmu_inval_t, uint16_t, uint64_t) {
+  Backend *b = static_cast<Backend *>(ctx);
   b->flush_next = true;
   if (b->mode == MMU_RTL_LOCKSTEP) flush_c_pwc(b->mmu);
 }
 
-void destroy_hook(void* ctx) { delete static_cast<Backend*>(ctx); }
+void destroy_hook(void *ctx) {
+  delete static_cast<Backend *>(ctx);
+}
 
-void detach(mmu_t* m) {
-  Backend* b = backend_of(m);
+void detach(mmu_t *m) {
+  Backend *b = backend_of(m);
   if (!b) return;
   m->walk_fn = nullptr;
   m->walk_inval_fn = nullptr;
@@ -466,11 +474,11 @@ void detach(mmu_t* m) {
   delete b;
 }
 
-}  // namespace
+} // namespace
 
 extern "C" {
 
-mmu_status_t mmu_rtl_attach(mmu_t* mmu, mmu_rtl_mode_t mode, const char* wave_path) {
+mmu_status_t mmu_rtl_attach(mmu_t *mmu, mmu_rtl_mode_t mode, const char *wave_path) {
   if (!mmu) return MMU_ERR_NULL;
   if (static_cast<unsigned>(mode) >= MMU_RTL_MODE_COUNT) return MMU_ERR_ARG;
   if (mode == MMU_RTL_OFF) {
@@ -478,8 +486,8 @@ mmu_status_t mmu_rtl_attach(mmu_t* mmu, mmu_rtl_mode_t mode, const char* wave_pa
     return MMU_OK;
   }
   if (!mmu->fmt->x86) return MMU_ERR_STATE;
-  if (mmu->walk_fn && !backend_of(mmu)) return MMU_ERR_STATE;  // someone else's walker
-  const mmu_config_t& c = mmu->cfg;
+  if (mmu->walk_fn && !backend_of(mmu)) return MMU_ERR_STATE; // someone else's walker
+  const mmu_config_t &c = mmu->cfg;
   if (c.pa_bits != kRtlPaBits) return MMU_ERR_CONFIG;
   const int levels = mmu->fmt->levels;
   bool all_one = true, all_off = true;
@@ -503,11 +511,11 @@ mmu_status_t mmu_rtl_attach(mmu_t* mmu, mmu_rtl_mode_t mode, const char* wave_pa
       if (!d->wave_ok()) return MMU_ERR_IO;
       b->drv = std::move(d);
     }
-  } catch (const std::bad_alloc&) {
+  } catch (const std::bad_alloc &) {
     return MMU_ERR_NOMEM;
   }
   b->st.mode = mode;
-  if (mode == MMU_RTL_LOCKSTEP) flush_c_pwc(mmu);  // both caches start empty
+  if (mode == MMU_RTL_LOCKSTEP) flush_c_pwc(mmu); // both caches start empty
   mmu->walk_ctx = b.release();
   mmu->walk_fn = walk_hook;
   mmu->walk_inval_fn = inval_hook;
@@ -515,47 +523,47 @@ mmu_status_t mmu_rtl_attach(mmu_t* mmu, mmu_rtl_mode_t mode, const char* wave_pa
   return MMU_OK;
 }
 
-mmu_status_t mmu_rtl_stats(const mmu_t* mmu, mmu_rtl_stats_t* out) {
+mmu_status_t mmu_rtl_stats(const mmu_t *mmu, mmu_rtl_stats_t *out) {
   if (!mmu || !out) return MMU_ERR_NULL;
-  const Backend* b = backend_of(mmu);
+  const Backend *b = backend_of(mmu);
   if (!b) return MMU_ERR_STATE;
   *out = b->st;
   return MMU_OK;
 }
 
-mmu_status_t mmu_rtl_stats_reset(mmu_t* mmu) {
+mmu_status_t mmu_rtl_stats_reset(mmu_t *mmu) {
   if (!mmu) return MMU_ERR_NULL;
-  Backend* b = backend_of(mmu);
+  Backend *b = backend_of(mmu);
   if (!b) return MMU_ERR_STATE;
   b->st = mmu_rtl_stats_t{};
   b->st.mode = b->mode;
   return MMU_OK;
 }
 
-mmu_status_t mmu_rtl_last_mismatch(const mmu_t* mmu, mmu_rtl_mismatch_t* out) {
+mmu_status_t mmu_rtl_last_mismatch(const mmu_t *mmu, mmu_rtl_mismatch_t *out) {
   if (!mmu || !out) return MMU_ERR_NULL;
-  const Backend* b = backend_of(mmu);
+  const Backend *b = backend_of(mmu);
   if (!b || !b->have_mismatch) return MMU_ERR_STATE;
   *out = b->last;
   return MMU_OK;
 }
 
-mmu_status_t mmu_rtl_set_mismatch_fn(mmu_t* mmu, mmu_rtl_mismatch_fn fn, void* ctx) {
+mmu_status_t mmu_rtl_set_mismatch_fn(mmu_t *mmu, mmu_rtl_mismatch_fn fn, void *ctx) {
   if (!mmu) return MMU_ERR_NULL;
-  Backend* b = backend_of(mmu);
+  Backend *b = backend_of(mmu);
   if (!b) return MMU_ERR_STATE;
   b->fn = fn;
   b->fn_ctx = ctx;
   return MMU_OK;
 }
 
-const char* mmu_rtl_mismatch_str(const mmu_rtl_mismatch_t* m, char* buf, size_t len) {
+const char *mmu_rtl_mismatch_str(const mmu_rtl_mismatch_t *m, char *buf, size_t len) {
   if (!buf || !len) return buf;
   if (!m) {
     buf[0] = '\0';
     return buf;
   }
-  auto side = [](const mmu_rtl_walk_view_t& v) {
+  auto side = [](const mmu_rtl_walk_view_t &v) {
     char s[512];
     int n = std::snprintf(s, sizeof s,
                           "%s level=%d pte=%016llx@%llx pa=%llx size=%d rights=%c%c%c ec=%02x "
@@ -570,15 +578,14 @@ const char* mmu_rtl_mismatch_str(const mmu_rtl_mismatch_t* m, char* buf, size_t 
     std::string r = s;
     return r + " ]";
   };
-  const mmu_ctrl_t& c = m->ctrl;
+  const mmu_ctrl_t &c = m->ctrl;
   std::snprintf(buf, len,
                 "walk %llu diff=%#x: va=%016llx op=%d user=%d implicit=%d asid=%u root=%llx "
                 "wp=%d nxe=%d smep=%d smap=%d ac=%d pke=%d pkru=%08x\n  rtl:   %s\n  model: %s",
                 (unsigned long long)m->walk, m->diff, (unsigned long long)m->acc.va, m->acc.op,
-                m->acc.user, m->acc.implicit, m->acc.asid, (unsigned long long)m->root, c.wp,
-                c.nxe, c.smep, c.smap, c.ac, c.pke, c.pkru, side(m->rtl).c_str(),
-                side(m->model).c_str());
+                m->acc.user, m->acc.implicit, m->acc.asid, (unsigned long long)m->root, c.wp, c.nxe,
+                c.smep, c.smap, c.ac, c.pke, c.pkru, side(m->rtl).c_str(), side(m->model).c_str());
   return buf;
 }
 
-}  // extern "C"
+} // extern "C"

@@ -104,12 +104,12 @@ TEST(Api, NullArgumentsReturnStatusesNotCrashes) {
 TEST(Api, BadAsidAndOpAreRefused) {
   Mmu m;
   mmu_result_t r;
-  mmu_access_t a{0x1000, MMU_OP_READ, true, false, 7};  // no address space 7
+  mmu_access_t a{0x1000, MMU_OP_READ, true, false, 7}; // no address space 7
   EXPECT_EQ(mmu_translate(m, &a, &r), MMU_ERR_ASID);
   a.asid = 1;
   a.op = (mmu_op_t)9;
   EXPECT_EQ(mmu_translate(m, &a, &r), MMU_ERR_ARG);
-  EXPECT_EQ(mmu_space_create(m, 1), MMU_ERR_ASID);  // already exists
+  EXPECT_EQ(mmu_space_create(m, 1), MMU_ERR_ASID); // already exists
   EXPECT_EQ(mmu_space_create(m, 5000), MMU_ERR_ASID);
 }
 
@@ -123,7 +123,7 @@ TEST(PageTables, MapWritesPtesThatTheWalkFollows) {
     EXPECT_EQ(ref.level, 0);
     EXPECT_EQ(ref.pte & 0x000ffffffffff000ull, 0x100000 + i * 4096);
     EXPECT_EQ(ref.pte & (kP | kRW | kUS), kP | kRW | kUS);
-    EXPECT_TRUE(ref.pte & kNX);  // no MMU_PERM_X
+    EXPECT_TRUE(ref.pte & kNX); // no MMU_PERM_X
     EXPECT_EQ(m.Translate(0x400000 + i * 4096 + 5).pa, 0x100000 + i * 4096 + 5);
   }
 }
@@ -160,9 +160,9 @@ TEST(PageTables, UnmapClearsPtesAndFreesEmptyTables) {
   Mmu m;
   uint64_t before = mmu_frames_free(m);
   ASSERT_EQ(mmu_map(m, 1, 0x7f0000000000ull, 0x100000, 0x2000, kRWU, MMU_PAGE_4K), MMU_OK);
-  EXPECT_EQ(mmu_frames_free(m), before - 3);  // PDPT, PD, PT
+  EXPECT_EQ(mmu_frames_free(m), before - 3); // PDPT, PD, PT
   EXPECT_EQ(mmu_unmap(m, 1, 0x7f0000000000ull, 0x1000), MMU_OK);
-  EXPECT_EQ(mmu_frames_free(m), before - 3);  // the PT still holds the second page
+  EXPECT_EQ(mmu_frames_free(m), before - 3); // the PT still holds the second page
   EXPECT_EQ(mmu_unmap(m, 1, 0x7f0000001000ull, 0x1000), MMU_OK);
   EXPECT_EQ(mmu_frames_free(m), before);
   EXPECT_EQ(mmu_unmap(m, 1, 0x7f0000001000ull, 0x1000), MMU_ERR_NOT_MAPPED);
@@ -180,7 +180,7 @@ TEST(PageTables, UnmapMayNotSplitASuperpage) {
 TEST(PageTables, ProtectChangesRightsAndKeepsAccessedDirty) {
   Mmu m;
   ASSERT_EQ(mmu_map(m, 1, 0x400000, 0x100000, 0x1000, kRWU, MMU_PAGE_4K), MMU_OK);
-  m.Translate(0x400000, MMU_OP_WRITE);  // sets A and D
+  m.Translate(0x400000, MMU_OP_WRITE); // sets A and D
   ASSERT_EQ(mmu_protect(m, 1, 0x400000, 0x1000, MMU_PERM_R | MMU_PERM_U), MMU_OK);
   mmu_pte_ref_t ref;
   ASSERT_EQ(mmu_pte_lookup(m, 1, 0x400000, &ref), MMU_OK);
@@ -192,7 +192,7 @@ TEST(PageTables, ProtectChangesRightsAndKeepsAccessedDirty) {
 
 TEST(PageTables, RawPteSetHoldsANonPresentValueTheWalkReports) {
   Mmu m;
-  const uint64_t swap_entry = 0x1234ull << 12;  // P clear: the OS's own encoding
+  const uint64_t swap_entry = 0x1234ull << 12; // P clear: the OS's own encoding
   ASSERT_EQ(mmu_pte_set(m, 1, 0x400000, swap_entry), MMU_OK);
   mmu_result_t r = m.Translate(0x400000);
   EXPECT_EQ(r.fault.kind, MMU_FAULT_NOT_PRESENT);
@@ -256,4 +256,4 @@ TEST(Api, ManyMmusLiveSideBySideWithoutSharedState) {
   EXPECT_STREQ(mmu_version(), "0.1.0");
 }
 
-}  // namespace
+} // namespace

@@ -12,8 +12,9 @@ TEST_F(FirmwareAnon, FirstTouchReadMapsZeroedWritableFrame) {
   EXPECT_EQ(o.faults, 1u);
   EXPECT_EQ(o.last.kind, MMU_KF_ANON);
   EXPECT_EQ(o.last.fault.kind, MMU_FAULT_NOT_PRESENT);
-  EXPECT_EQ(o.last.fault.error_code, MMU_PFEC_U);  // not present, read, user
-  for (uint8_t b : buf) EXPECT_EQ(b, 0);
+  EXPECT_EQ(o.last.fault.error_code, MMU_PFEC_U); // not present, read, user
+  for (uint8_t b : buf)
+    EXPECT_EQ(b, 0);
   mmu_pte_ref_t r = Pte(pid, kBase);
   EXPECT_TRUE(r.present);
   EXPECT_EQ(r.level, 0);
@@ -55,7 +56,7 @@ TEST_F(FirmwareAnon, AccessSpanningTwoPagesTakesTwoFaults) {
   EXPECT_EQ(o.sig, MMU_SIG_NONE);
   EXPECT_EQ(o.bytes_done, 100u);
   EXPECT_EQ(o.faults, 2u);
-  EXPECT_EQ(o.translations, 4u);  // each page: fault + retry
+  EXPECT_EQ(o.translations, 4u); // each page: fault + retry
   std::vector<uint8_t> back(100);
   Load(pid, kBase + kPage - 50, back.data(), back.size());
   EXPECT_EQ(back, data);
@@ -67,8 +68,8 @@ TEST_F(FirmwareAnon, FirstTouchKernelCyclesAreTheSumOfNamedItems) {
   mmu_koutcome_t o = Store(pid, kBase, &v, 8);
   ASSERT_EQ(o.faults, 1u);
   const uint64_t expect =
-      Costs({MMU_KC_ENTRY, MMU_KC_DISPATCH, MMU_KC_VMA_LOOKUP, MMU_KC_FRAME_ALLOC,
-             MMU_KC_ZERO_PAGE, MMU_KC_PTE_UPDATE, MMU_KC_EXIT});
+      Costs({MMU_KC_ENTRY, MMU_KC_DISPATCH, MMU_KC_VMA_LOOKUP, MMU_KC_FRAME_ALLOC, MMU_KC_ZERO_PAGE,
+             MMU_KC_PTE_UPDATE, MMU_KC_EXIT});
   EXPECT_EQ(o.last.kernel_cycles, expect);
   EXPECT_EQ(o.kernel_cycles, expect);
   for (auto i : {MMU_KC_ENTRY, MMU_KC_DISPATCH, MMU_KC_VMA_LOOKUP, MMU_KC_FRAME_ALLOC,
@@ -119,12 +120,14 @@ class FirmwareAnonTiny : public FwTest {
 
 TEST_F(FirmwareAnonTiny, OutOfFramesWithoutSwapKillsTheAccessNotTheModel) {
   MapAnon(pid, kBase, 8 * kPage);
-  for (int i = 0; i < 4; i++) EXPECT_EQ(Store64(pid, kBase + i * kPage, i).sig, MMU_SIG_NONE);
+  for (int i = 0; i < 4; i++)
+    EXPECT_EQ(Store64(pid, kBase + i * kPage, i).sig, MMU_SIG_NONE);
   mmu_koutcome_t o = Store64(pid, kBase + 4 * kPage, 4);
   EXPECT_EQ(o.sig, MMU_SIG_KILL);
   EXPECT_EQ(o.last.kind, MMU_KF_OOM);
   EXPECT_EQ(mmu_kframes_used(k), 4u);
-  for (int i = 0; i < 4; i++) EXPECT_EQ(Load64(pid, kBase + i * kPage), (uint64_t)i);
+  for (int i = 0; i < 4; i++)
+    EXPECT_EQ(Load64(pid, kBase + i * kPage), (uint64_t)i);
 }
 
 TEST(FirmwareApi, MisuseReturnsStatusCodes) {
@@ -143,7 +146,7 @@ TEST(FirmwareApi, MisuseReturnsStatusCodes) {
   EXPECT_NE(std::string(err).find("fault_around_bytes"), std::string::npos);
   ASSERT_EQ(mmu_kernel_create(m, nullptr, &k), MMU_OK);
   mmu_kernel_t *k2;
-  EXPECT_EQ(mmu_kernel_create(m, nullptr, &k2), MMU_ERR_STATE);  // one kernel per MMU
+  EXPECT_EQ(mmu_kernel_create(m, nullptr, &k2), MMU_ERR_STATE); // one kernel per MMU
   uint32_t pid;
   ASSERT_EQ(mmu_proc_create(k, &pid), MMU_OK);
   uint64_t a;
@@ -161,12 +164,12 @@ TEST(FirmwareApi, MisuseReturnsStatusCodes) {
   mmu_koutcome_t o;
   EXPECT_EQ(mmu_kload(k, pid, 0, nullptr, 8, &o), MMU_ERR_NULL);
   EXPECT_EQ(mmu_kload(k, 4000, 0x1000, &a, 8, &o), MMU_ERR_ARG);
-  EXPECT_EQ(mmu_kernel_charge(k, MMU_KC_ENTRY, 1), MMU_ERR_STATE);  // outside a handler
+  EXPECT_EQ(mmu_kernel_charge(k, MMU_KC_ENTRY, 1), MMU_ERR_STATE); // outside a handler
   EXPECT_EQ(mmu_proc_exit(k, 77), MMU_ERR_ARG);
   // A kernel-chosen address lies below the mmap base, inside user space.
-  ASSERT_EQ(mmu_mmap(k, pid, 0, 3 * kPage, MMU_PROT_READ, MMU_MAP_PRIVATE | MMU_MAP_ANON, -1, 0,
-                     &a),
-            MMU_OK);
+  ASSERT_EQ(
+      mmu_mmap(k, pid, 0, 3 * kPage, MMU_PROT_READ, MMU_MAP_PRIVATE | MMU_MAP_ANON, -1, 0, &a),
+      MMU_OK);
   EXPECT_EQ(a % kPage, 0u);
   EXPECT_LT(a, 1ull << 47);
   mmu_vma_info_t vi;
@@ -174,7 +177,7 @@ TEST(FirmwareApi, MisuseReturnsStatusCodes) {
   EXPECT_EQ(vi.start, a);
   EXPECT_EQ(vi.end, a + 3 * kPage);
   EXPECT_EQ(vi.kind, MMU_VMA_ANON);
-  mmu_kernel_destroy(k);  // detaches; the MMU can get a new kernel
+  mmu_kernel_destroy(k); // detaches; the MMU can get a new kernel
   ASSERT_EQ(mmu_kernel_create(m, nullptr, &k), MMU_OK);
   mmu_destroy(m);
 }

@@ -9,11 +9,13 @@
 
 namespace {
 
-std::string CliPath() { return std::string(MMUSIM_BINARY_DIR) + "/mmusim"; }
+std::string CliPath() {
+  return std::string(MMUSIM_BINARY_DIR) + "/mmusim";
+}
 
 struct CliRun {
   int status;
-  std::string out;  // stdout and stderr
+  std::string out; // stdout and stderr
 };
 
 CliRun RunCli(const std::string &args) {
@@ -23,14 +25,15 @@ CliRun RunCli(const std::string &args) {
   if (!p) return r;
   char buf[4096];
   size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0)
+    r.out.append(buf, n);
   int st = pclose(p);
   r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
   return r;
 }
 
 class FirmwareCli : public ::testing::Test {
- protected:
+protected:
   std::string dir;
   void SetUp() override {
     if (access(CliPath().c_str(), X_OK) != 0) GTEST_SKIP() << "mmusim CLI not built";
@@ -50,7 +53,7 @@ class FirmwareCli : public ::testing::Test {
   }
 };
 
-}  // namespace
+} // namespace
 
 TEST_F(FirmwareCli, HelpListsEveryOption) {
   CliRun r = RunCli("--help");
@@ -62,9 +65,8 @@ TEST_F(FirmwareCli, HelpListsEveryOption) {
 }
 
 TEST_F(FirmwareCli, ReplaysATextTraceWithTheDefaultVmaAsJson) {
-  std::string t = Write("t.txt",
-                        "# three pages, one touched twice\n"
-                        "W 0x400000 8\nR 0x400010 8\nW 0x401000 8\nR 0x402ff8 16\n");
+  std::string t = Write("t.txt", "# three pages, one touched twice\n"
+                                 "W 0x400000 8\nR 0x400010 8\nW 0x401000 8\nR 0x402ff8 16\n");
   CliRun r = RunCli("--json " + t);
   ASSERT_EQ(r.status, 0) << r.out;
   json_error_t e;
@@ -104,9 +106,8 @@ TEST_F(FirmwareCli, DeclaredVmasMakeOtherAccessesSegfault) {
 }
 
 TEST_F(FirmwareCli, ReplaysALackeyTraceAndHonoursTheFrameLimit) {
-  std::string t = Write("l.txt",
-                        "==1== Lackey\nI  04000000,3\n L 1ffefff000,8\n S 1ffeffe000,8\n"
-                        " M 1ffefff008,4\n L 05000000,8\n L 05001000,8\n L 05002000,8\n");
+  std::string t = Write("l.txt", "==1== Lackey\nI  04000000,3\n L 1ffefff000,8\n S 1ffeffe000,8\n"
+                                 " M 1ffefff008,4\n L 05000000,8\n L 05001000,8\n L 05002000,8\n");
   std::string kcfg = Write("k.json", "{\"swap_slots\": 16, \"cost\": {\"clock_ghz\": 2.0}}");
   CliRun r = RunCli("--json --max-frames 2 -k " + kcfg + " " + t);
   ASSERT_EQ(r.status, 0) << r.out;
@@ -114,7 +115,7 @@ TEST_F(FirmwareCli, ReplaysALackeyTraceAndHonoursTheFrameLimit) {
   json_t *j = json_loads(r.out.c_str(), 0, &e);
   ASSERT_NE(j, nullptr) << r.out;
   json_t *k = json_object_get(j, "kernel");
-  EXPECT_EQ(json_integer_value(json_object_get(j, "records")), 8);  // M = load + store
+  EXPECT_EQ(json_integer_value(json_object_get(j, "records")), 8); // M = load + store
   EXPECT_LE(json_integer_value(json_object_get(k, "frames_peak")), 2);
   EXPECT_GT(json_integer_value(json_object_get(k, "swap_outs")), 0);
   json_decref(j);

@@ -8,7 +8,7 @@ constexpr int kPages = 8;
 }
 
 class FirmwareCowForked : public FwTest {
- protected:
+protected:
   uint32_t child = 0;
   void SetUp() override {
     FwTest::SetUp();
@@ -27,7 +27,7 @@ class FirmwareCowForked : public FwTest {
 };
 
 TEST_F(FirmwareCowForked, ForkSharesEveryFrameReadOnlyWithReferenceCounts) {
-  EXPECT_EQ(mmu_kframes_used(k), (uint64_t)kPages);  // nothing copied
+  EXPECT_EQ(mmu_kframes_used(k), (uint64_t)kPages); // nothing copied
   for (int i = 0; i < kPages; i++) {
     uint64_t va = kBase + i * kPage;
     mmu_pte_fields_t pf = Fields(pid, va), cf = Fields(child, va);
@@ -60,10 +60,10 @@ TEST_F(FirmwareCowForked, ChildWriteCopiesTheFrameAndTheParentKeepsItsBytes) {
   EXPECT_EQ(pf.pa, shared);
   EXPECT_TRUE(cf.perm & MMU_PERM_W);
   EXPECT_TRUE(cf.dirty);
-  EXPECT_FALSE(pf.perm & MMU_PERM_W);  // the parent stays read-only until it writes
+  EXPECT_FALSE(pf.perm & MMU_PERM_W); // the parent stays read-only until it writes
   EXPECT_EQ(Frame(shared).refs, 1u);
   EXPECT_EQ(Frame(cf.pa).refs, 1u);
-  EXPECT_EQ(Page(pid, 2), Pattern(2));  // parent unchanged
+  EXPECT_EQ(Page(pid, 2), Pattern(2)); // parent unchanged
   auto expect = Pattern(2);
   uint64_t v = 0xdeadbeef;
   memcpy(expect.data() + 16, &v, 8);
@@ -112,7 +112,8 @@ TEST_F(FirmwareCowForked, SnapshotStaysIntactWhileTheParentWrites) {
     std::vector<uint8_t> junk(kPage, 0xEE);
     Store(pid, kBase + i * kPage, junk.data(), junk.size());
   }
-  for (int i = 0; i < kPages; i++) EXPECT_EQ(Page(child, i), Pattern(i)) << "page " << i;
+  for (int i = 0; i < kPages; i++)
+    EXPECT_EQ(Page(child, i), Pattern(i)) << "page " << i;
   EXPECT_EQ(Stats().cow_copies, (uint64_t)written);
   EXPECT_EQ(mmu_kframes_used(k), (uint64_t)(kPages + written));
 }
@@ -153,10 +154,12 @@ TEST_F(FirmwareRiscv, FirstTouchCowSwapAndProtNoneWorkOnSv39) {
   ASSERT_EQ(mmu_proc_fork(k, pid, &child), MMU_OK);
   EXPECT_EQ(Store64(child, kBase, 6).last.kind, MMU_KF_COW);
   EXPECT_EQ(Load64(pid, kBase), 5u);
-  for (int i = 1; i < 16; i++) Store64(pid, kBase + i * kPage, 100 + i);
+  for (int i = 1; i < 16; i++)
+    Store64(pid, kBase + i * kPage, 100 + i);
   EXPECT_GT(Stats().swap_outs, 0u);
-  for (int i = 1; i < 16; i++) EXPECT_EQ(Load64(pid, kBase + i * kPage), 100u + i);
-  EXPECT_EQ(Load64(pid, kBase + kPage), 101u);  // resident again
+  for (int i = 1; i < 16; i++)
+    EXPECT_EQ(Load64(pid, kBase + i * kPage), 100u + i);
+  EXPECT_EQ(Load64(pid, kBase + kPage), 101u); // resident again
   ASSERT_TRUE(Pte(pid, kBase + kPage).present);
   ASSERT_EQ(mmu_mprotect(k, pid, kBase + kPage, kPage, MMU_PROT_NONE), MMU_OK);
   uint64_t v;
@@ -172,7 +175,8 @@ TEST_F(FirmwareRiscv, FirstTouchCowSwapAndProtNoneWorkOnSv39) {
 TEST_F(FirmwareCow, ForkCostIsASyscallPlusTwoPteUpdatesPerWritablePageAndOneFlush) {
   const int n = 5;
   MapAnon(pid, kBase, n * kPage);
-  for (int i = 0; i < n; i++) Store64(pid, kBase + i * kPage, i);
+  for (int i = 0; i < n; i++)
+    Store64(pid, kBase + i * kPage, i);
   ASSERT_EQ(mmu_kernel_stats_reset(k), MMU_OK);
   uint32_t child;
   ASSERT_EQ(mmu_proc_fork(k, pid, &child), MMU_OK);

@@ -11,11 +11,11 @@ constexpr int kFilePages = 40;
 }
 
 class FirmwareFile : public FwTest {
- protected:
+protected:
   std::string dir, path;
   int fd = -1;
   void Configure(mmu_config_t &, mmu_kernel_config_t &k) override {
-    k.readaround_pages = 1;  // one page per disk read unless a test asks for more
+    k.readaround_pages = 1; // one page per disk read unless a test asks for more
     k.fault_around_bytes = 0;
   }
   void SetUp() override {
@@ -71,7 +71,7 @@ TEST_F(FirmwareFile, ReadFaultsThePageInFromDiskThenFromThePageCache) {
   MapFile(pid, kBase, 8, MMU_PROT_READ, MMU_MAP_PRIVATE, 4 * kPage);
   std::vector<uint8_t> v(kPage);
   mmu_koutcome_t o = Load(pid, kBase + kPage, v.data(), v.size());
-  EXPECT_EQ(v, Pattern(500 + 5));  // file offset 4 pages + 1
+  EXPECT_EQ(v, Pattern(500 + 5)); // file offset 4 pages + 1
   EXPECT_EQ(o.last.kind, MMU_KF_FILE_MAJOR);
   EXPECT_TRUE(o.last.major);
   EXPECT_EQ(o.last.counts[MMU_KC_FILE_READ], 1u);
@@ -80,7 +80,7 @@ TEST_F(FirmwareFile, ReadFaultsThePageInFromDiskThenFromThePageCache) {
   EXPECT_FALSE(f.perm & MMU_PERM_W);
   mmu_kframe_info_t fi = Frame(f.pa);
   EXPECT_TRUE(fi.page_cache);
-  EXPECT_EQ(fi.refs, 2u);  // the page cache and one mapping
+  EXPECT_EQ(fi.refs, 2u); // the page cache and one mapping
   // A second process mapping the same file finds the page in the page cache.
   uint32_t other;
   ASSERT_EQ(mmu_proc_create(k, &other), MMU_OK);
@@ -106,7 +106,7 @@ TEST_F(FirmwareFile, SharedWriteMarksDirtyAndMsyncWritesTheHostFile) {
   mmu_pte_fields_t f = Fields(pid, kBase + 2 * kPage);
   EXPECT_TRUE(f.perm & MMU_PERM_W);
   EXPECT_TRUE(Frame(f.pa).dirty);
-  EXPECT_EQ(DiskPage(2), Pattern(502));  // not yet written back
+  EXPECT_EQ(DiskPage(2), Pattern(502)); // not yet written back
   ASSERT_EQ(mmu_msync(k, pid, kBase, 4 * kPage), MMU_OK);
   EXPECT_EQ(DiskPage(2), d);
   EXPECT_EQ(DiskPage(1), Pattern(501));
@@ -151,13 +151,14 @@ TEST_F(FirmwareFile, PrivateWriteCopiesAndNeverChangesTheFile) {
   mmu_pte_fields_t f = Fields(pid, kBase + kPage);
   EXPECT_NE(f.pa, cache_pa);
   EXPECT_FALSE(Frame(f.pa).page_cache);
-  EXPECT_EQ(Frame(cache_pa).refs, 1u);  // only the page cache now
+  EXPECT_EQ(Frame(cache_pa).refs, 1u); // only the page cache now
   EXPECT_FALSE(Frame(cache_pa).dirty);
   // A first write straight to an unmapped page also copies (do_cow_fault).
   EXPECT_EQ(Store64(pid, kBase + 2 * kPage, 1).last.kind, MMU_KF_COW);
   ASSERT_EQ(mmu_msync(k, pid, kBase, 4 * kPage), MMU_OK);
   ASSERT_EQ(mmu_munmap(k, pid, kBase, 4 * kPage), MMU_OK);
-  for (int i = 0; i < 4; i++) EXPECT_EQ(DiskPage(i), Pattern(500 + i));
+  for (int i = 0; i < 4; i++)
+    EXPECT_EQ(DiskPage(i), Pattern(500 + i));
   EXPECT_EQ(Stats().file_writes, 0u);
 }
 
@@ -168,7 +169,8 @@ TEST_F(FirmwareFile, AccessBeyondTheEndOfTheFileIsSigbus) {
   ASSERT_EQ(mmu_kload(k, pid, kBase + kFilePages * kPage, &v, 8, &o), MMU_OK);
   EXPECT_EQ(o.sig, MMU_SIG_BUS);
   EXPECT_EQ(o.si_code, MMU_BUS_ADRERR);
-  EXPECT_EQ(Load64(pid, kBase + (kFilePages - 1) * kPage), Load64(pid, kBase + (kFilePages - 1) * kPage));
+  EXPECT_EQ(Load64(pid, kBase + (kFilePages - 1) * kPage),
+            Load64(pid, kBase + (kFilePages - 1) * kPage));
 }
 
 TEST_F(FirmwareFile, ClosingTheDescriptorKeepsTheMappingUsable) {
@@ -194,7 +196,7 @@ TEST_F(FirmwareFileAround, FaultAroundMapsCachedNeighboursInTheWindow) {
   mmu_koutcome_t o;
   Load64(pid, kBase + 3 * kPage, &o);
   EXPECT_EQ(o.last.kind, MMU_KF_FILE_MAJOR);
-  EXPECT_EQ(o.last.counts[MMU_KC_FILE_READ], 1u);  // one request for the read-around window
+  EXPECT_EQ(o.last.counts[MMU_KC_FILE_READ], 1u); // one request for the read-around window
   // The 64 KiB window [0, 16 pages) is mapped; page 16 is cached but outside the window.
   for (int i = 0; i < 16; i++) {
     EXPECT_TRUE(Pte(pid, kBase + i * kPage).present) << i;
@@ -218,7 +220,7 @@ TEST_F(FirmwareFileAround, FaultAroundMapsCachedNeighboursInTheWindow) {
 class FirmwareFileNoAround : public FirmwareFile {
   void Configure(mmu_config_t &, mmu_kernel_config_t &k) override {
     k.readaround_pages = 32;
-    k.fault_around_bytes = 4096;  // disabled
+    k.fault_around_bytes = 4096; // disabled
   }
 };
 
@@ -241,10 +243,12 @@ class FirmwareFilePressure : public FirmwareFile {
 
 TEST_F(FirmwareFilePressure, ReclaimWritesDirtySharedPagesToTheFileAndRereadsThem) {
   MapFile(pid, kBase, kFilePages, MMU_PROT_READ | MMU_PROT_WRITE, MMU_MAP_SHARED);
-  for (int i = 0; i < kFilePages; i++) Store64(pid, kBase + i * kPage, 9000 + i);
+  for (int i = 0; i < kFilePages; i++)
+    Store64(pid, kBase + i * kPage, 9000 + i);
   EXPECT_LE(mmu_kframes_used(k), 8u);
   EXPECT_GT(Stats().file_writes, 0u);
-  for (int i = 0; i < kFilePages; i++) EXPECT_EQ(Load64(pid, kBase + i * kPage), 9000u + i);
+  for (int i = 0; i < kFilePages; i++)
+    EXPECT_EQ(Load64(pid, kBase + i * kPage), 9000u + i);
   ASSERT_EQ(mmu_msync(k, pid, kBase, kFilePages * kPage), MMU_OK);
   for (int i = 0; i < kFilePages; i++) {
     auto expect = Pattern(500 + i);

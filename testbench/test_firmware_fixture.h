@@ -11,7 +11,7 @@
 #include "mmusim.h"
 
 class FwTest : public ::testing::Test {
- protected:
+protected:
   mmu_t *mmu = nullptr;
   mmu_kernel_t *k = nullptr;
   mmu_kernel_config_t kc{};
@@ -30,20 +30,25 @@ class FwTest : public ::testing::Test {
     ASSERT_EQ(mmu_kernel_create(mmu, &kc, &k), MMU_OK);
     ASSERT_EQ(mmu_proc_create(k, &pid), MMU_OK);
   }
-  void TearDown() override { mmu_destroy(mmu); }  // destroys the kernel too
+  void TearDown() override {
+    mmu_destroy(mmu);
+  } // destroys the kernel too
 
-  uint64_t Cost(mmu_kcost_item_t i) const { return mmu_kcost_cycles(&kc.cost, i); }
+  uint64_t Cost(mmu_kcost_item_t i) const {
+    return mmu_kcost_cycles(&kc.cost, i);
+  }
   uint64_t Costs(std::initializer_list<mmu_kcost_item_t> items) const {
     uint64_t s = 0;
-    for (auto i : items) s += Cost(i);
+    for (auto i : items)
+      s += Cost(i);
     return s;
   }
 
   uint64_t MapAnon(uint32_t p, uint64_t addr, uint64_t len,
                    uint32_t prot = MMU_PROT_READ | MMU_PROT_WRITE, uint32_t extra = 0) {
     uint64_t out = 0;
-    EXPECT_EQ(mmu_mmap(k, p, addr, len, prot, MMU_MAP_PRIVATE | MMU_MAP_ANON | MMU_MAP_FIXED | extra,
-                       -1, 0, &out),
+    EXPECT_EQ(mmu_mmap(k, p, addr, len, prot,
+                       MMU_MAP_PRIVATE | MMU_MAP_ANON | MMU_MAP_FIXED | extra, -1, 0, &out),
               MMU_OK);
     return out;
   }
@@ -58,7 +63,9 @@ class FwTest : public ::testing::Test {
     EXPECT_EQ(mmu_kload(k, p, va, buf, len, &o), MMU_OK);
     return o;
   }
-  mmu_koutcome_t Store64(uint32_t p, uint64_t va, uint64_t v) { return Store(p, va, &v, 8); }
+  mmu_koutcome_t Store64(uint32_t p, uint64_t va, uint64_t v) {
+    return Store(p, va, &v, 8);
+  }
   uint64_t Load64(uint32_t p, uint64_t va, mmu_koutcome_t *o = nullptr) {
     uint64_t v = 0;
     mmu_koutcome_t t = Load(p, va, &v, 8);

@@ -40,12 +40,14 @@ mmu_kverdict_t MapOwnFrame(mmu_kernel_t *k, mmu_kfault_rec_t *rec, void *ctx) {
   return MMU_KV_RETRY;
 }
 
-mmu_kverdict_t NeverFixes(mmu_kernel_t *, mmu_kfault_rec_t *, void *) { return MMU_KV_RETRY; }
+mmu_kverdict_t NeverFixes(mmu_kernel_t *, mmu_kfault_rec_t *, void *) {
+  return MMU_KV_RETRY;
+}
 
 void Log(const mmu_kfault_rec_t *rec, void *ctx) {
   static_cast<std::vector<mmu_kfault_rec_t> *>(ctx)->push_back(*rec);
 }
-}  // namespace
+} // namespace
 
 TEST_F(FirmwareHandler, ACustomHandlerSeesEveryFaultAndCanDelegate) {
   Counting c;
@@ -53,11 +55,11 @@ TEST_F(FirmwareHandler, ACustomHandlerSeesEveryFaultAndCanDelegate) {
   MapAnon(pid, kBase, 2 * kPage);
   Store64(pid, kBase, 1);
   Store64(pid, kBase + kPage, 2);
-  Store64(pid, kBase, 3);  // no fault
+  Store64(pid, kBase, 3); // no fault
   EXPECT_EQ(c.calls, 2);
   EXPECT_EQ(c.kinds[0], MMU_FAULT_NOT_PRESENT);
   EXPECT_EQ(Load64(pid, kBase + kPage), 2u);
-  ASSERT_EQ(mmu_kernel_set_handler(k, nullptr, nullptr), MMU_OK);  // back to the built-in
+  ASSERT_EQ(mmu_kernel_set_handler(k, nullptr, nullptr), MMU_OK); // back to the built-in
   MapAnon(pid, kBase + 4 * kPage, kPage);
   Store64(pid, kBase + 4 * kPage, 1);
   EXPECT_EQ(c.calls, 2);
@@ -70,7 +72,7 @@ TEST_F(FirmwareHandler, ACustomHandlerMapsItsOwnFrameAndPaysOnlyWhatItCharges) {
   ASSERT_EQ(mmu_phys_write(mmu, own.pa, msg, sizeof msg), MMU_OK);
   ASSERT_EQ(mmu_kernel_set_handler(k, MapOwnFrame, &own), MMU_OK);
   char buf[sizeof msg];
-  mmu_koutcome_t o = Load(pid, 0x5000000, buf, sizeof buf);  // no VMA: the handler decides
+  mmu_koutcome_t o = Load(pid, 0x5000000, buf, sizeof buf); // no VMA: the handler decides
   EXPECT_EQ(o.sig, MMU_SIG_NONE);
   EXPECT_STREQ(buf, msg);
   EXPECT_EQ(o.last.kind, MMU_KF_CUSTOM);
@@ -105,12 +107,13 @@ TEST_F(FirmwareHandler, TheFaultLogGetsEveryRecordWithHardwareAndKernelCycles) {
     EXPECT_EQ(r.pid, pid);
     EXPECT_EQ(r.kind, MMU_KF_ANON);
     uint64_t sum = 0;
-    for (int i = 0; i < MMU_KC_COUNT; i++) sum += r.items[i];
+    for (int i = 0; i < MMU_KC_COUNT; i++)
+      sum += r.items[i];
     EXPECT_EQ(sum, r.kernel_cycles);
     log_hw += r.hw.total;
     log_kern += r.kernel_cycles;
   }
-  EXPECT_EQ(log_hw, hw);  // every translation of these accesses belongs to a fault
+  EXPECT_EQ(log_hw, hw); // every translation of these accesses belongs to a fault
   EXPECT_EQ(log_kern, kern);
   mmu_kstats_t s = Stats();
   EXPECT_EQ(s.hw_cycles, hw);
@@ -118,7 +121,8 @@ TEST_F(FirmwareHandler, TheFaultLogGetsEveryRecordWithHardwareAndKernelCycles) {
   EXPECT_EQ(s.kernel_cycles, s.fault_cycles + s.syscall_cycles);
   EXPECT_EQ(s.syscall_cycles, Cost(MMU_KC_SYSCALL));
   uint64_t items = 0;
-  for (int i = 0; i < MMU_KC_COUNT; i++) items += s.item_cycles[i];
+  for (int i = 0; i < MMU_KC_COUNT; i++)
+    items += s.item_cycles[i];
   EXPECT_EQ(items, s.kernel_cycles);
 }
 
@@ -135,7 +139,8 @@ TEST_F(FirmwareHandler, StatisticsSerialiseToJson) {
   EXPECT_EQ(json_integer_value(json_object_get(j, "faults")), 1);
   EXPECT_EQ(json_integer_value(json_object_get(json_object_get(j, "faults_by_kind"), "anon")), 1);
   json_t *zero = json_object_get(json_object_get(j, "kernel_items"), "zero_page");
-  EXPECT_EQ(json_integer_value(json_object_get(zero, "cycles")), (json_int_t)Cost(MMU_KC_ZERO_PAGE));
+  EXPECT_EQ(json_integer_value(json_object_get(zero, "cycles")),
+            (json_int_t)Cost(MMU_KC_ZERO_PAGE));
   json_decref(j);
   ASSERT_EQ(mmu_kernel_stats_reset(k), MMU_OK);
   EXPECT_EQ(Stats().faults, 0u);

@@ -15,9 +15,9 @@ TEST_F(FirmwareSegv, WriteToAReadOnlyPageIsSegvAccerrWithTheErrorCode) {
   EXPECT_EQ(o.last.kind, MMU_KF_SIGNAL);
   EXPECT_EQ(o.last.fault.kind, MMU_FAULT_WRITE);
   EXPECT_EQ(o.last.fault.error_code, MMU_PFEC_P | MMU_PFEC_W | MMU_PFEC_U);
-  EXPECT_EQ(o.last.kernel_cycles, Costs({MMU_KC_ENTRY, MMU_KC_DISPATCH, MMU_KC_VMA_LOOKUP,
-                                         MMU_KC_SIGNAL, MMU_KC_EXIT}));
-  EXPECT_EQ(Load64(pid, kBase + 8), 0u);  // nothing written; the process goes on
+  EXPECT_EQ(o.last.kernel_cycles,
+            Costs({MMU_KC_ENTRY, MMU_KC_DISPATCH, MMU_KC_VMA_LOOKUP, MMU_KC_SIGNAL, MMU_KC_EXIT}));
+  EXPECT_EQ(Load64(pid, kBase + 8), 0u); // nothing written; the process goes on
   EXPECT_EQ(Stats().signals, 1u);
 }
 
@@ -80,10 +80,10 @@ TEST_F(FirmwareSegv, NonCanonicalAddressIsSegvFromAGeneralProtectionFault) {
 
 TEST_F(FirmwareSegv, MprotectReadOnlyThenWriteFaultsAndRestoringWriteWorks) {
   MapAnon(pid, kBase, 2 * kPage);
-  Store64(pid, kBase, 1);  // mapped writable, in the TLB
+  Store64(pid, kBase, 1); // mapped writable, in the TLB
   ASSERT_EQ(mmu_mprotect(k, pid, kBase, kPage, MMU_PROT_READ), MMU_OK);
   EXPECT_FALSE(Fields(pid, kBase).perm & MMU_PERM_W);
-  EXPECT_EQ(mmu_proc_vma_count(k, pid), 2u);  // split into [R][RW]
+  EXPECT_EQ(mmu_proc_vma_count(k, pid), 2u); // split into [R][RW]
   mmu_vma_info_t vi;
   ASSERT_EQ(mmu_proc_vma(k, pid, kBase, &vi), MMU_OK);
   EXPECT_EQ(vi.end, kBase + kPage);
@@ -96,7 +96,7 @@ TEST_F(FirmwareSegv, MprotectReadOnlyThenWriteFaultsAndRestoringWriteWorks) {
   ASSERT_EQ(mmu_mprotect(k, pid, kBase, kPage, MMU_PROT_READ | MMU_PROT_WRITE), MMU_OK);
   mmu_koutcome_t o2 = Store64(pid, kBase, 3);
   EXPECT_EQ(o2.sig, MMU_SIG_NONE);
-  EXPECT_EQ(o2.faults, 0u);  // an exclusive anonymous page gets W back directly
+  EXPECT_EQ(o2.faults, 0u); // an exclusive anonymous page gets W back directly
   EXPECT_EQ(Load64(pid, kBase), 3u);
 }
 
@@ -117,7 +117,8 @@ TEST_F(FirmwareSegv, MprotectNoneKeepsTheContentsForLater) {
 
 TEST_F(FirmwareSegv, MunmapThenAccessSegfaultsAndFreesTheFrame) {
   MapAnon(pid, kBase, 3 * kPage);
-  for (int i = 0; i < 3; i++) Store64(pid, kBase + i * kPage, i);
+  for (int i = 0; i < 3; i++)
+    Store64(pid, kBase + i * kPage, i);
   EXPECT_EQ(mmu_kframes_used(k), 3u);
   ASSERT_EQ(mmu_munmap(k, pid, kBase + kPage, kPage), MMU_OK);
   EXPECT_EQ(mmu_kframes_used(k), 2u);
@@ -133,21 +134,22 @@ TEST_F(FirmwareSegv, MunmapThenAccessSegfaultsAndFreesTheFrame) {
   EXPECT_EQ(Load64(pid, kBase + 2 * kPage), 2u);
   mmu_kstats_t s = Stats();
   EXPECT_EQ(s.item_counts[MMU_KC_TLB_INVAL], 1u);
-  EXPECT_EQ(s.item_counts[MMU_KC_SYSCALL], 2u);  // mmap + munmap
+  EXPECT_EQ(s.item_counts[MMU_KC_SYSCALL], 2u); // mmap + munmap
 }
 
 TEST_F(FirmwareSegv, MapFixedReplacesTheOldMapping) {
   MapAnon(pid, kBase, 2 * kPage);
   Store64(pid, kBase, 11);
   MapAnon(pid, kBase, kPage);
-  EXPECT_EQ(Load64(pid, kBase), 0u);  // a fresh zero page
+  EXPECT_EQ(Load64(pid, kBase), 0u); // a fresh zero page
   EXPECT_EQ(mmu_proc_vma_count(k, pid), 2u);
 }
 
 TEST_F(FirmwareSegv, LargeMunmapFlushesTheWholeAsidOnceAboveTheCeiling) {
-  const int n = 40;  // above Linux's tlb_single_page_flush_ceiling (33)
+  const int n = 40; // above Linux's tlb_single_page_flush_ceiling (33)
   MapAnon(pid, kBase, n * kPage);
-  for (int i = 0; i < n; i++) Store64(pid, kBase + i * kPage, i);
+  for (int i = 0; i < n; i++)
+    Store64(pid, kBase + i * kPage, i);
   ASSERT_EQ(mmu_kernel_stats_reset(k), MMU_OK);
   ASSERT_EQ(mmu_munmap(k, pid, kBase, n * kPage), MMU_OK);
   mmu_kstats_t s = Stats();

@@ -4,18 +4,17 @@
 namespace {
 constexpr uint64_t kStackTop = 0x7ff000000000ull;
 constexpr uint64_t kStackInit = 4 * kPage;
-}  // namespace
+} // namespace
 
 class FirmwareStack : public FwTest {
- protected:
+protected:
   void Configure(mmu_config_t &, mmu_kernel_config_t &k) override {
     k.stack_rlimit = 64 * kPage;
     k.stack_guard_gap = 16;
   }
   void SetUp() override {
     FwTest::SetUp();
-    MapAnon(pid, kStackTop - kStackInit, kStackInit, MMU_PROT_READ | MMU_PROT_WRITE,
-            MMU_MAP_STACK);
+    MapAnon(pid, kStackTop - kStackInit, kStackInit, MMU_PROT_READ | MMU_PROT_WRITE, MMU_MAP_STACK);
   }
   mmu_vma_info_t Vma(uint64_t va) {
     mmu_vma_info_t v{};
@@ -29,7 +28,7 @@ TEST_F(FirmwareStack, AccessJustBelowTheStackExtendsTheVmaAndMapsThePage) {
   EXPECT_EQ(before.start, kStackTop - kStackInit);
   EXPECT_TRUE(before.grows_down);
   EXPECT_EQ(before.kind, MMU_VMA_STACK);
-  uint64_t va = kStackTop - kStackInit - 8;  // 8 bytes below the VMA
+  uint64_t va = kStackTop - kStackInit - 8; // 8 bytes below the VMA
   mmu_koutcome_t o = Store64(pid, va, 0x1234);
   EXPECT_EQ(o.sig, MMU_SIG_NONE);
   EXPECT_EQ(o.last.kind, MMU_KF_STACK);
@@ -55,18 +54,18 @@ TEST_F(FirmwareStack, GrowthWithinTheRlimitReachesFarBelow) {
   // The pages in between have no PTEs: they fault on their own first touch.
   EXPECT_FALSE(Pte(pid, va + kPage).present);
   mmu_koutcome_t o = Store64(pid, va + kPage, 6);
-  EXPECT_EQ(o.last.kind, MMU_KF_ANON);  // inside the VMA now: an ordinary anonymous fault
+  EXPECT_EQ(o.last.kind, MMU_KF_ANON); // inside the VMA now: an ordinary anonymous fault
 }
 
 TEST_F(FirmwareStack, GrowthBeyondTheRlimitIsASegfault) {
-  uint64_t va = kStackTop - 64 * kPage - 8;  // the stack would be 65 pages
+  uint64_t va = kStackTop - 64 * kPage - 8; // the stack would be 65 pages
   mmu_koutcome_t o = Store64(pid, va, 1);
   EXPECT_EQ(o.sig, MMU_SIG_SEGV);
   EXPECT_EQ(o.si_code, MMU_SEGV_MAPERR);
   EXPECT_EQ(o.addr, va);
   EXPECT_EQ(o.last.fault.error_code, MMU_PFEC_W | MMU_PFEC_U);
   EXPECT_EQ(o.bytes_done, 0u);
-  EXPECT_EQ(Vma(kStackTop - 8).start, kStackTop - kStackInit);  // unchanged
+  EXPECT_EQ(Vma(kStackTop - 8).start, kStackTop - kStackInit); // unchanged
   EXPECT_FALSE(Pte(pid, va).present);
 }
 
@@ -79,7 +78,7 @@ TEST_F(FirmwareStack, GrowthIntoTheGuardGapIsASegfault) {
   EXPECT_EQ(o.sig, MMU_SIG_SEGV);
   EXPECT_EQ(o.si_code, MMU_SEGV_MAPERR);
   EXPECT_EQ(Vma(kStackTop - 8).start, kStackTop - kStackInit);
-  uint64_t at_gap = below_end + 16 * kPage;  // exactly the gap away: allowed
+  uint64_t at_gap = below_end + 16 * kPage; // exactly the gap away: allowed
   EXPECT_EQ(Store64(pid, at_gap, 2).sig, MMU_SIG_NONE);
   EXPECT_EQ(Vma(at_gap).start, at_gap);
 }

@@ -2,7 +2,7 @@
 #include "test_firmware_fixture.h"
 
 class FirmwareSwap : public FwTest {
- protected:
+protected:
   void Configure(mmu_config_t &, mmu_kernel_config_t &k) override {
     k.max_frames = 16;
     k.swap_slots = 256;
@@ -33,7 +33,8 @@ TEST_F(FirmwareSwap, ContentsSurviveARoundTripBitExactUnderMemoryPressure) {
 TEST_F(FirmwareSwap, ASwappedOutPteHasPresentClearAndHoldsTheSlot) {
   const int n = 20;
   MapAnon(pid, kBase, n * kPage);
-  for (int i = 0; i < n; i++) Store64(pid, kBase + i * kPage, 1000 + i);
+  for (int i = 0; i < n; i++)
+    Store64(pid, kBase + i * kPage, 1000 + i);
   EXPECT_EQ(Stats().swap_outs, (uint64_t)(n - 16));
   EXPECT_EQ(mmu_kswap_used(k), (uint64_t)(n - 16));
   int swapped = 0;
@@ -64,7 +65,8 @@ TEST_F(FirmwareSwap, ASwappedOutPteHasPresentClearAndHoldsTheSlot) {
 TEST_F(FirmwareSwap, ClockGivesRecentlyAccessedPagesASecondChance) {
   // 16 frames: pages 0..15 fill memory, all with A set (new PTEs are young).
   MapAnon(pid, kBase, 32 * kPage);
-  for (int i = 0; i < 16; i++) Store64(pid, kBase + i * kPage, i);
+  for (int i = 0; i < 16; i++)
+    Store64(pid, kBase + i * kPage, i);
   // Page 16: the hand sweeps once clearing every A bit, then evicts the oldest, page 0.
   Store64(pid, kBase + 16 * kPage, 16);
   EXPECT_TRUE(mmu_kpte_is_swap(Pte(pid, kBase).pte, nullptr));
@@ -77,7 +79,7 @@ TEST_F(FirmwareSwap, ClockGivesRecentlyAccessedPagesASecondChance) {
   Store64(pid, kBase + 18 * kPage, 18);
   EXPECT_TRUE(mmu_kpte_is_swap(Pte(pid, kBase + 1 * kPage).pte, nullptr));
   EXPECT_TRUE(Pte(pid, kBase + 2 * kPage).present);
-  EXPECT_FALSE(Fields(pid, kBase + 2 * kPage).accessed);  // its second chance is used up
+  EXPECT_FALSE(Fields(pid, kBase + 2 * kPage).accessed); // its second chance is used up
   EXPECT_TRUE(mmu_kpte_is_swap(Pte(pid, kBase + 3 * kPage).pte, nullptr));
 }
 
@@ -88,7 +90,8 @@ TEST_F(FirmwareSwap, ASharedCowFrameSwapsToOneSlotReferencedByBothProcesses) {
   uint32_t child;
   ASSERT_EQ(mmu_proc_fork(k, pid, &child), MMU_OK);
   // Pressure from the parent pushes the shared page out.
-  for (int i = 1; i < 24; i++) Store64(pid, kBase + i * kPage, i);
+  for (int i = 1; i < 24; i++)
+    Store64(pid, kBase + i * kPage, i);
   uint64_t ps, cs;
   ASSERT_TRUE(mmu_kpte_is_swap(Pte(pid, kBase).pte, &ps));
   ASSERT_TRUE(mmu_kpte_is_swap(Pte(child, kBase).pte, &cs));
@@ -106,7 +109,8 @@ TEST_F(FirmwareSwap, ASharedCowFrameSwapsToOneSlotReferencedByBothProcesses) {
 
 TEST_F(FirmwareSwap, ExitReleasesFramesAndSwapSlots) {
   MapAnon(pid, kBase, 40 * kPage);
-  for (int i = 0; i < 40; i++) Store64(pid, kBase + i * kPage, i);
+  for (int i = 0; i < 40; i++)
+    Store64(pid, kBase + i * kPage, i);
   EXPECT_GT(mmu_kswap_used(k), 0u);
   ASSERT_EQ(mmu_proc_exit(k, pid), MMU_OK);
   EXPECT_EQ(mmu_kswap_used(k), 0u);

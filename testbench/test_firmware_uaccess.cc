@@ -13,10 +13,10 @@ TEST_F(FirmwareUaccess, KernelReadOfUserMemoryWithSmapAndAcClearIsAnOops) {
   ASSERT_EQ(mmu_kuaccess(k, pid, a, MMU_OP_READ, &v, nullptr, 8, false, &o), MMU_OK);
   EXPECT_EQ(o.sig, MMU_SIG_OOPS);
   EXPECT_EQ(o.last.fault.kind, MMU_FAULT_SMAP);
-  EXPECT_EQ(o.last.fault.error_code, MMU_PFEC_P);  // present, read, supervisor
+  EXPECT_EQ(o.last.fault.error_code, MMU_PFEC_P); // present, read, supervisor
   EXPECT_FALSE(o.last.fault.user);
   EXPECT_EQ(o.bytes_done, 0u);
-  EXPECT_EQ(v, 0u);  // nothing was read
+  EXPECT_EQ(v, 0u); // nothing was read
 }
 
 TEST_F(FirmwareUaccess, CopyFromUserWithStacReadsTheBytes) {
@@ -29,7 +29,7 @@ TEST_F(FirmwareUaccess, CopyFromUserWithStacReadsTheBytes) {
   EXPECT_EQ(v, 0xfeedfacecafebeefull);
   mmu_ctrl_t c;
   mmu_get_ctrl(mmu, &c);
-  EXPECT_FALSE(c.ac);  // CLAC after the access
+  EXPECT_FALSE(c.ac); // CLAC after the access
 }
 
 TEST_F(FirmwareUaccess, CopyToUserDemandPagesAnUntouchedPage) {
@@ -40,7 +40,7 @@ TEST_F(FirmwareUaccess, CopyToUserDemandPagesAnUntouchedPage) {
   EXPECT_EQ(o.sig, MMU_SIG_NONE);
   EXPECT_EQ(o.faults, 1u);
   EXPECT_EQ(o.last.kind, MMU_KF_ANON);
-  EXPECT_EQ(Load64(pid, a), v);  // the user sees what the kernel wrote
+  EXPECT_EQ(Load64(pid, a), v); // the user sees what the kernel wrote
 }
 
 TEST_F(FirmwareUaccess, CopyToUserBreaksCopyOnWriteAndLeavesTheParentAlone) {
@@ -52,7 +52,7 @@ TEST_F(FirmwareUaccess, CopyToUserBreaksCopyOnWriteAndLeavesTheParentAlone) {
   mmu_koutcome_t o;
   ASSERT_EQ(mmu_kuaccess(k, child, a, MMU_OP_WRITE, nullptr, &v, 8, true, &o), MMU_OK);
   EXPECT_EQ(o.sig, MMU_SIG_NONE);
-  EXPECT_EQ(o.last.fault.kind, MMU_FAULT_WRITE);  // CR0.WP: the kernel honours read-only PTEs
+  EXPECT_EQ(o.last.fault.kind, MMU_FAULT_WRITE); // CR0.WP: the kernel honours read-only PTEs
   EXPECT_EQ(o.last.kind, MMU_KF_COW);
   EXPECT_EQ(Load64(child, a), 2u);
   EXPECT_EQ(Load64(pid, a), 1u);
@@ -64,7 +64,7 @@ TEST_F(FirmwareUaccess, UaccessToAnUnmappedAddressIsReportedNotFatal) {
   ASSERT_EQ(mmu_kuaccess(k, pid, 0x20000000, MMU_OP_READ, &v, nullptr, 8, true, &o), MMU_OK);
   EXPECT_EQ(o.sig, MMU_SIG_SEGV);
   EXPECT_EQ(o.si_code, MMU_SEGV_MAPERR);
-  EXPECT_EQ(o.last.fault.error_code, 0u);  // not present, read, supervisor
+  EXPECT_EQ(o.last.fault.error_code, 0u); // not present, read, supervisor
 }
 
 TEST_F(FirmwareUaccess, FetchesAndBadArgumentsAreRefused) {
@@ -77,4 +77,4 @@ TEST_F(FirmwareUaccess, FetchesAndBadArgumentsAreRefused) {
   EXPECT_EQ(mmu_kuaccess(k, 999, 0x1000, MMU_OP_READ, &v, nullptr, 8, true, &o), MMU_ERR_ARG);
 }
 
-}  // namespace
+} // namespace

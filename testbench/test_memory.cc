@@ -16,7 +16,9 @@ struct Mem {
     cfg = c;
     EXPECT_EQ(mmu_mem_create(bytes, c.cache, c.dram_latency, &m), MMU_OK);
   }
-  ~Mem() { mmu_mem_destroy(m); }
+  ~Mem() {
+    mmu_mem_destroy(m);
+  }
   mmu_mem_t *m = nullptr;
   mmu_config_t cfg;
 };
@@ -24,9 +26,11 @@ struct Mem {
 TEST(Memory, UntouchedMemoryReadsAsZeroAndWritesRoundTripAcrossFrames) {
   Mem mem;
   std::vector<uint8_t> in(10000), out(10000, 0xff);
-  for (size_t i = 0; i < in.size(); i++) in[i] = uint8_t(i * 7 + 3);
+  for (size_t i = 0; i < in.size(); i++)
+    in[i] = uint8_t(i * 7 + 3);
   EXPECT_EQ(mmu_mem_read(mem.m, 0x123456, out.data(), out.size()), MMU_OK);
-  for (uint8_t b : out) ASSERT_EQ(b, 0);
+  for (uint8_t b : out)
+    ASSERT_EQ(b, 0);
   EXPECT_EQ(mmu_mem_write(mem.m, 0x123ff0, in.data(), in.size()), MMU_OK);
   EXPECT_EQ(mmu_mem_read(mem.m, 0x123ff0, out.data(), out.size()), MMU_OK);
   EXPECT_EQ(in, out);
@@ -42,16 +46,18 @@ TEST(Memory, AccessesBeyondPhysicalMemoryAreRefused) {
 }
 
 TEST(Memory, FrameAllocatorHandsOutEveryFrameOnceThenRunsOut) {
-  Mem mem(64 << 10);  // 16 frames
+  Mem mem(64 << 10); // 16 frames
   std::vector<uint64_t> got;
   uint64_t pa;
-  while (mmu_mem_frame_alloc(mem.m, &pa) == MMU_OK) got.push_back(pa);
+  while (mmu_mem_frame_alloc(mem.m, &pa) == MMU_OK)
+    got.push_back(pa);
   EXPECT_EQ(got.size(), 16u);
   std::sort(got.begin(), got.end());
-  for (size_t i = 0; i < got.size(); i++) EXPECT_EQ(got[i], i * 4096);
+  for (size_t i = 0; i < got.size(); i++)
+    EXPECT_EQ(got[i], i * 4096);
   EXPECT_EQ(mmu_mem_frame_alloc(mem.m, &pa), MMU_ERR_NO_FRAME);
   EXPECT_EQ(mmu_mem_frame_free(mem.m, 0x3000), MMU_OK);
-  EXPECT_EQ(mmu_mem_frame_free(mem.m, 0x3000), MMU_ERR_STATE);  // double free
+  EXPECT_EQ(mmu_mem_frame_free(mem.m, 0x3000), MMU_ERR_STATE); // double free
   EXPECT_EQ(mmu_mem_frame_alloc(mem.m, &pa), MMU_OK);
   EXPECT_EQ(pa, 0x3000u);
 }
@@ -72,18 +78,18 @@ TEST(Memory, LatencyModelHitsTheLevelThatHoldsTheLine) {
   int lvl;
   EXPECT_EQ(mmu_mem_timed_access(mem.m, 0x1000, &lvl), mem.cfg.dram_latency);
   EXPECT_EQ(lvl, MMU_CACHE_LEVELS);
-  EXPECT_EQ(mmu_mem_timed_access(mem.m, 0x1038, &lvl), mem.cfg.cache[0].latency);  // same line
+  EXPECT_EQ(mmu_mem_timed_access(mem.m, 0x1038, &lvl), mem.cfg.cache[0].latency); // same line
   EXPECT_EQ(lvl, 0);
-  EXPECT_EQ(mmu_mem_timed_access(mem.m, 0x1040, &lvl), mem.cfg.dram_latency);  // next line
+  EXPECT_EQ(mmu_mem_timed_access(mem.m, 0x1040, &lvl), mem.cfg.dram_latency); // next line
 }
 
 TEST(Memory, LineEvictedFromL1IsFoundInL2) {
   Mem mem;
   const uint32_t sets = mem.cfg.cache[0].size_bytes / (64 * mem.cfg.cache[0].ways);
-  const uint64_t stride = uint64_t(sets) * 64;  // same L1 set every time
+  const uint64_t stride = uint64_t(sets) * 64; // same L1 set every time
   mmu_mem_timed_access(mem.m, 0, nullptr);
   for (uint32_t i = 1; i <= mem.cfg.cache[0].ways; i++)
-    mmu_mem_timed_access(mem.m, i * stride, nullptr);  // ways more lines: line 0 leaves L1
+    mmu_mem_timed_access(mem.m, i * stride, nullptr); // ways more lines: line 0 leaves L1
   int lvl;
   EXPECT_EQ(mmu_mem_timed_access(mem.m, 0, &lvl), mem.cfg.cache[1].latency);
   EXPECT_EQ(lvl, 1);
@@ -98,4 +104,4 @@ TEST(Memory, HostBookkeepingStaysSmallPerFrame) {
   EXPECT_EQ(frames, 0u);
 }
 
-}  // namespace
+} // namespace

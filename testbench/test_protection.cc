@@ -56,7 +56,7 @@ struct Outcome {
   int level = -1;
   uint32_t ec = 0, cause = 0;
   uint64_t pa = 0;
-  Path mem;  // page-table entries after the access (A/D written back on success)
+  Path mem; // page-table entries after the access (A/D written back on success)
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -76,7 +76,7 @@ Outcome OracleX86(const Path &p, const mmu_ctrl_t &c, const Access &a, uint64_t 
   int leaf = -1;
   for (int l = p.levels - 1; l >= 0; l--) {
     const uint64_t e = p.e[l];
-    if (!(e & kP)) {  // not present: reserved bits are not checked, P clear in the error code
+    if (!(e & kP)) { // not present: reserved bits are not checked, P clear in the error code
       o.kind = MMU_FAULT_NOT_PRESENT, o.level = l, o.ec = ec;
       return o;
     }
@@ -100,13 +100,12 @@ Outcome OracleX86(const Path &p, const mmu_ctrl_t &c, const Access &a, uint64_t 
   // 4.6.2: protection keys apply to data accesses to user-mode addresses, user or supervisor.
   const unsigned key = unsigned((le >> 59) & 15);
   const bool pk_ad = (c.pkru >> (2 * key)) & 1, pk_wd = (c.pkru >> (2 * key + 1)) & 1;
-  const bool pk_viol =
-      c.pke && user_addr && data && (pk_ad || (wr && pk_wd && (a.user || c.wp)));
+  const bool pk_viol = c.pke && user_addr && data && (pk_ad || (wr && pk_wd && (a.user || c.wp)));
   mmu_fault_kind_t kind = MMU_FAULT_NONE;
   if (a.user) {
     if (!user_addr)
       kind = MMU_FAULT_USER;
-    else if (wr && !rw)  // user writes honour R/W whatever CR0.WP says
+    else if (wr && !rw) // user writes honour R/W whatever CR0.WP says
       kind = MMU_FAULT_WRITE;
     else if (ex && c.nxe && xd)
       kind = MMU_FAULT_NX;
@@ -130,7 +129,8 @@ Outcome OracleX86(const Path &p, const mmu_ctrl_t &c, const Access &a, uint64_t 
     return o;
   }
   // 4.8: A is set in every entry used; D in the leaf on a write.
-  for (int l = p.levels - 1; l >= leaf; l--) o.mem.e[l] |= kA;
+  for (int l = p.levels - 1; l >= leaf; l--)
+    o.mem.e[l] |= kA;
   if (wr) o.mem.e[leaf] |= kD;
   const uint64_t size = 1ull << (12 + 9 * leaf);
   o.pa = (le & kX86Addr & ~(size - 1)) | (va & (size - 1));
@@ -142,14 +142,16 @@ Outcome OracleX86(const Path &p, const mmu_ctrl_t &c, const Access &a, uint64_t 
 // RISC-V oracle (privileged spec 4.3.1, 4.3.2)
 // ---------------------------------------------------------------------------------------------
 
-uint64_t RvPa(uint64_t e) { return ((e >> 10) & ((1ull << 44) - 1)) << 12; }
+uint64_t RvPa(uint64_t e) {
+  return ((e >> 10) & ((1ull << 44) - 1)) << 12;
+}
 
 Outcome OracleRv(const Path &p, const mmu_ctrl_t &c, const Access &a, uint64_t va) {
   Outcome o;
   o.mem = p;
   const bool rd = a.op == MMU_OP_READ, wr = a.op == MMU_OP_WRITE, ex = a.op == MMU_OP_EXEC;
   // Every page fault reports the original access type.
-  const uint32_t cause = ex ? MMU_CAUSE_FETCH_PAGE_FAULT
+  const uint32_t cause = ex   ? MMU_CAUSE_FETCH_PAGE_FAULT
                          : wr ? MMU_CAUSE_STORE_PAGE_FAULT
                               : MMU_CAUSE_LOAD_PAGE_FAULT;
   auto fault = [&](mmu_fault_kind_t k, int l) {
@@ -162,8 +164,8 @@ Outcome OracleRv(const Path &p, const mmu_ctrl_t &c, const Access &a, uint64_t v
     // Step 3: V=0, or W without R, or reserved bits (63..54 without Svpbmt/Svnapot).
     if (!v) return fault(MMU_FAULT_NOT_PRESENT, l);
     if ((w && !r) || (e >> 54)) return fault(MMU_FAULT_RSVD, l);
-    if (!r && !x) {  // step 4: a pointer
-      if (e & (kRvA | kRvD | kU)) return fault(MMU_FAULT_RSVD, l);  // 4.3.1: reserved in non-leaves
+    if (!r && !x) {                                                // step 4: a pointer
+      if (e & (kRvA | kRvD | kU)) return fault(MMU_FAULT_RSVD, l); // 4.3.1: reserved in non-leaves
       if (l == 0) return fault(MMU_FAULT_RSVD, l);                 // i < 0
       continue;
     }
@@ -172,7 +174,7 @@ Outcome OracleRv(const Path &p, const mmu_ctrl_t &c, const Access &a, uint64_t v
     // Step 5: U, SUM, MXR.
     if (a.user && !u) return fault(MMU_FAULT_USER, l);
     if (!a.user && u) {
-      if (ex) return fault(MMU_FAULT_SMEP, l);  // S-mode never executes U pages, SUM or not
+      if (ex) return fault(MMU_FAULT_SMEP, l); // S-mode never executes U pages, SUM or not
       if (!c.sum) return fault(MMU_FAULT_SMAP, l);
     }
     if (rd && !(r || (c.mxr && x))) return fault(MMU_FAULT_READ, l);
@@ -188,7 +190,7 @@ Outcome OracleRv(const Path &p, const mmu_ctrl_t &c, const Access &a, uint64_t v
     o.level = l;
     return o;
   }
-  return o;  // unreachable: level 0 is always a leaf or a fault
+  return o; // unreachable: level 0 is always a leaf or a fault
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -197,16 +199,21 @@ Outcome OracleRv(const Path &p, const mmu_ctrl_t &c, const Access &a, uint64_t v
 // also a well-formed (aligned) superpage leaf when its leaf bits say so.
 // ---------------------------------------------------------------------------------------------
 
-constexpr uint64_t kLeafTable = 0x10000000ull;  // 2 MiB aligned
-constexpr uint64_t kFrame4K = 0x02468000ull;    // the 4 KiB page's frame
+constexpr uint64_t kLeafTable = 0x10000000ull; // 2 MiB aligned
+constexpr uint64_t kFrame4K = 0x02468000ull;   // the 4 KiB page's frame
 
-bool IsX86(mmu_format_t f) { return f == MMU_FMT_X86_64_4L || f == MMU_FMT_X86_64_5L; }
+bool IsX86(mmu_format_t f) {
+  return f == MMU_FMT_X86_64_4L || f == MMU_FMT_X86_64_5L;
+}
 
 uint64_t VaFor(mmu_format_t f) {
   switch (f) {
-    case MMU_FMT_X86_64_5L: return 0x00ab123456789abcull;  // uses VA bits above 47
-    case MMU_FMT_SV39: return 0x0000003f12345abcull;
-    default: return 0x00007f1234567abcull;
+  case MMU_FMT_X86_64_5L:
+    return 0x00ab123456789abcull; // uses VA bits above 47
+  case MMU_FMT_SV39:
+    return 0x0000003f12345abcull;
+  default:
+    return 0x00007f1234567abcull;
   }
 }
 
@@ -218,12 +225,13 @@ mmu_config_t SmallConfig(mmu_format_t f) {
   c.itlb = mmu_tlb_config_t{{{1, 4}, {1, 4}, {0, 0}}, 1, MMU_REPL_LRU};
   c.dtlb = mmu_tlb_config_t{{{1, 4}, {1, 4}, {0, 0}}, 1, MMU_REPL_LRU};
   c.stlb = mmu_tlb_config_t{{{1, 4}, {1, 4}, {1, 2}}, 9, MMU_REPL_LRU};
-  for (auto &p : c.pwc) p = mmu_pwc_config_t{2, 2, 2};
+  for (auto &p : c.pwc)
+    p = mmu_pwc_config_t{2, 2, 2};
   return c;
 }
 
 class Bench {
- public:
+public:
   explicit Bench(mmu_format_t f)
       : fmt_(f), cfg_(SmallConfig(f)), m_(&cfg_),
         t_(m_, 1, kLeafTable - 0x1000ull * (Levels(f) - 2)), va_(VaFor(f)) {
@@ -238,27 +246,41 @@ class Bench {
     mmu_get_ctrl(m_, &ctrl_);
   }
 
-  mmu_format_t fmt() const { return fmt_; }
-  int levels() const { return levels_; }
-  uint64_t va() const { return va_; }
+  mmu_format_t fmt() const {
+    return fmt_;
+  }
+  int levels() const {
+    return levels_;
+  }
+  uint64_t va() const {
+    return va_;
+  }
   // The pointer entry at `level` as HandTables built it (x86 P|RW|US, RISC-V V; A clear).
-  uint64_t Pointer(int level) const { return base_[level]; }
-  mmu_t *mmu() { return m_.get(); }
+  uint64_t Pointer(int level) const {
+    return base_[level];
+  }
+  mmu_t *mmu() {
+    return m_.get();
+  }
 
   void SetCtrl(const mmu_ctrl_t &c) {
     ctrl_ = c;
     mmu_set_ctrl(m_, &c);
   }
-  const mmu_ctrl_t &ctrl() const { return ctrl_; }
+  const mmu_ctrl_t &ctrl() const {
+    return ctrl_;
+  }
 
   void Load(const Path &p) {
-    for (int l = 0; l < p.levels; l++) mmu_phys_write(m_, addr_[l], &p.e[l], 8);
+    for (int l = 0; l < p.levels; l++)
+      mmu_phys_write(m_, addr_[l], &p.e[l], 8);
     mmu_invalidate(m_, MMU_INVAL_ALL, 1, 0);
   }
   Path Store() const {
     Path p;
     p.levels = levels_;
-    for (int l = 0; l < levels_; l++) mmu_phys_read(m_, addr_[l], &p.e[l], 8);
+    for (int l = 0; l < levels_; l++)
+      mmu_phys_read(m_, addr_[l], &p.e[l], 8);
     return p;
   }
   mmu_result_t Do(const Access &a) {
@@ -271,7 +293,7 @@ class Bench {
     return x86_ ? OracleX86(p, ctrl_, a, va_) : OracleRv(p, ctrl_, a, va_);
   }
 
- private:
+private:
   mmu_format_t fmt_;
   mmu_config_t cfg_;
   Mmu m_;
@@ -301,7 +323,8 @@ std::string CtrlName(const mmu_ctrl_t &c, bool x86) {
 
 std::string PathName(const Path &p) {
   std::ostringstream s;
-  for (int l = p.levels - 1; l >= 0; l--) s << " L" << l << "=" << Hex(p.e[l]);
+  for (int l = p.levels - 1; l >= 0; l--)
+    s << " L" << l << "=" << Hex(p.e[l]);
   return s.str();
 }
 
@@ -316,7 +339,7 @@ std::string OutcomeName(const Outcome &o) {
 
 bool Same(const Outcome &a, const Outcome &b) {
   if (a.kind != b.kind || a.ec != b.ec || a.cause != b.cause) return false;
-  if (a.kind != MMU_FAULT_NONE && a.level != b.level) return false;  // where the walk stopped
+  if (a.kind != MMU_FAULT_NONE && a.level != b.level) return false; // where the walk stopped
   if (a.kind == MMU_FAULT_NONE && a.pa != b.pa) return false;
   for (int l = 0; l < a.mem.levels; l++)
     if (a.mem.e[l] != b.mem.e[l]) return false;
@@ -336,7 +359,7 @@ Outcome FromModel(const mmu_result_t &r, const Path &after) {
 
 // Runs vectors and counts them; reports the first mismatches in full.
 class Checker {
- public:
+public:
   explicit Checker(Bench &b) : b_(b) {}
 
   // Every privilege/access pair the architecture has: x86 also has implicit supervisor data
@@ -387,11 +410,17 @@ class Checker {
     Check(p, a, prime, want2, FromModel(r2, b_.Store()), r2, true);
   }
 
-  uint64_t vectors() const { return vectors_; }
-  uint64_t tlb_vectors() const { return tlb_vectors_; }
-  uint64_t mismatches() const { return mismatches_; }
+  uint64_t vectors() const {
+    return vectors_;
+  }
+  uint64_t tlb_vectors() const {
+    return tlb_vectors_;
+  }
+  uint64_t mismatches() const {
+    return mismatches_;
+  }
 
- private:
+private:
   void Check(const Path &p, const Access &a, const Access *prime, const Outcome &want,
              const Outcome &got, const mmu_result_t &r, bool tlb) {
     bool ok = Same(want, got);
@@ -411,9 +440,9 @@ class Checker {
   Bench &b_;
   uint64_t vectors_ = 0, tlb_vectors_ = 0, mismatches_ = 0;
   // Candidate priming accesses: reads, then fetches, then writes, per privilege.
-  const std::vector<Access> primes_ = {
-      {MMU_OP_READ, true, false},  {MMU_OP_EXEC, true, false},  {MMU_OP_WRITE, true, false},
-      {MMU_OP_READ, false, false}, {MMU_OP_EXEC, false, false}, {MMU_OP_WRITE, false, false}};
+  const std::vector<Access> primes_ = {{MMU_OP_READ, true, false},  {MMU_OP_EXEC, true, false},
+                                       {MMU_OP_WRITE, true, false}, {MMU_OP_READ, false, false},
+                                       {MMU_OP_EXEC, false, false}, {MMU_OP_WRITE, false, false}};
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -443,9 +472,9 @@ uint64_t LeafBits(unsigned i) {
 
 uint64_t RunX86(Bench &b, Checker &ck, int leaf_level) {
   const auto accesses = Checker::Accesses(true);
-  const uint64_t pt = b.Pointer(1) & kX86Addr;  // == kLeafTable
+  const uint64_t pt = b.Pointer(1) & kX86Addr; // == kLeafTable
   for (unsigned cb = 0; cb < 32; cb++) {
-    for (int pk = 0; pk < 5; pk++) {  // PKE=0 (PKRU all ones, must be ignored), PKE=1 x 4
+    for (int pk = 0; pk < 5; pk++) { // PKE=0 (PKRU all ones, must be ignored), PKE=1 x 4
       mmu_ctrl_t c{};
       c.wp = cb & 1, c.smep = cb & 2, c.smap = cb & 4, c.ac = cb & 8, c.nxe = cb & 16;
       c.pke = pk > 0;
@@ -457,7 +486,8 @@ uint64_t RunX86(Bench &b, Checker &ck, int leaf_level) {
           for (unsigned lf = 0; lf < 128; lf++) {
             Path p;
             p.levels = b.levels();
-            for (int l = 0; l < p.levels; l++) p.e[l] = b.Pointer(l);
+            for (int l = 0; l < p.levels; l++)
+              p.e[l] = b.Pointer(l);
             if (leaf_level == 0) {
               p.e[1] = pt | UpperBits(up);
               p.e[0] = kFrame4K | LeafBits(lf);
@@ -468,7 +498,8 @@ uint64_t RunX86(Bench &b, Checker &ck, int leaf_level) {
               p.e[1] = kLeafTable | kPS | LeafBits(lf);
               p.e[0] = kFrame4K | kP | kRW | kUS | kA | kD;
             }
-            for (const Access &a : accesses) ck.Run(p, a);
+            for (const Access &a : accesses)
+              ck.Run(p, a);
           }
         }
       }
@@ -481,15 +512,15 @@ uint64_t RunX86(Bench &b, Checker &ck, int leaf_level) {
 // Exhaustive RISC-V
 // ---------------------------------------------------------------------------------------------
 
-uint64_t RvBits(unsigned i) {  // V, R, W, X, U, A, D
+uint64_t RvBits(unsigned i) { // V, R, W, X, U, A, D
   return (i & 1 ? kV : 0) | (i & 2 ? kR : 0) | (i & 4 ? kW : 0) | (i & 8 ? kX : 0) |
          (i & 16 ? kU : 0) | (i & 32 ? kRvA : 0) | (i & 64 ? kRvD : 0);
 }
 
 uint64_t RunRv(Bench &b, Checker &ck) {
   const auto accesses = Checker::Accesses(false);
-  const uint64_t ppn_table = (kLeafTable >> 12) << 10;                // aligned
-  const uint64_t ppn_misaligned = ((kLeafTable + 0x1000) >> 12) << 10;  // ppn[0] != 0
+  const uint64_t ppn_table = (kLeafTable >> 12) << 10;                 // aligned
+  const uint64_t ppn_misaligned = ((kLeafTable + 0x1000) >> 12) << 10; // ppn[0] != 0
   for (unsigned cb = 0; cb < 8; cb++) {
     mmu_ctrl_t c{};
     c.mxr = cb & 1, c.sum = cb & 2, c.svadu = cb & 4;
@@ -507,12 +538,14 @@ uint64_t RunRv(Bench &b, Checker &ck) {
         for (unsigned lf = 0; lf < (pointer ? 128u : 1u); lf++) {
           Path p;
           p.levels = b.levels();
-          for (int l = 0; l < p.levels; l++) p.e[l] = b.Pointer(l);
+          for (int l = 0; l < p.levels; l++)
+            p.e[l] = b.Pointer(l);
           p.e[1] = (mis ? ppn_misaligned : ppn_table) | ub;
           // Under a superpage the level-0 entry is a valid leaf that must never be reached.
           p.e[0] = ((kFrame4K >> 12) << 10) |
                    (pointer ? RvBits(lf) : (kV | kR | kW | kX | kU | kRvA | kRvD));
-          for (const Access &a : accesses) ck.Run(p, a);
+          for (const Access &a : accesses)
+            ck.Run(p, a);
         }
       }
     }
@@ -524,7 +557,7 @@ uint64_t RunRv(Bench &b, Checker &ck) {
 
 struct FmtParam {
   mmu_format_t fmt;
-  int leaf_level;  // x86: 0 = 4 KiB leaf under a varied PDE, 1 = 2 MiB leaf under a varied PDPTE
+  int leaf_level; // x86: 0 = 4 KiB leaf under a varied PDE, 1 = 2 MiB leaf under a varied PDPTE
   const char *name;
 };
 
@@ -537,10 +570,11 @@ TEST_P(ProtectionExhaustive, EveryPteControlAccessCombinationMatchesTheManualsOr
   uint64_t n = IsX86(b.fmt()) ? RunX86(b, ck, GetParam().leaf_level) : RunRv(b, ck);
   double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_EQ(ck.mismatches(), 0u) << "vectors that disagree with the oracle";
-  std::printf("[ protection ] %s: %llu vectors (each a fresh walk), %llu also replayed as TLB hits, "
-              "%llu mismatches, %.2f s\n",
-              GetParam().name, (unsigned long long)n, (unsigned long long)ck.tlb_vectors(),
-              (unsigned long long)ck.mismatches(), s);
+  std::printf(
+      "[ protection ] %s: %llu vectors (each a fresh walk), %llu also replayed as TLB hits, "
+      "%llu mismatches, %.2f s\n",
+      GetParam().name, (unsigned long long)n, (unsigned long long)ck.tlb_vectors(),
+      (unsigned long long)ck.mismatches(), s);
   RecordProperty("vectors", std::to_string(n));
 }
 
@@ -553,7 +587,7 @@ INSTANTIATE_TEST_SUITE_P(Formats, ProtectionExhaustive,
                                            FmtParam{MMU_FMT_SV48, 0, "Sv48"}),
                          [](const auto &info) { return std::string(info.param.name); });
 
-}  // namespace
+} // namespace
 
 // ---------------------------------------------------------------------------------------------
 // Directed tests, named after the behaviour they show.
@@ -589,8 +623,8 @@ TEST(Protection, ABufferOverflowThatJumpsToTheStackFaultsWithNxErrorCodePUI) {
   Mmu m(&c);
   HandTables t(m, 1);
   t.Map(kStack, 0x6000, 0, kP | kRW | kUS | kNX);
-  EXPECT_EQ(m.Translate(kStack + 0x100, MMU_OP_WRITE).fault.kind, MMU_FAULT_NONE);  // the overflow
-  mmu_result_t r = m.Translate(kStack + 0x140, MMU_OP_EXEC);  // ret into the stack (a TLB hit)
+  EXPECT_EQ(m.Translate(kStack + 0x100, MMU_OP_WRITE).fault.kind, MMU_FAULT_NONE); // the overflow
+  mmu_result_t r = m.Translate(kStack + 0x140, MMU_OP_EXEC); // ret into the stack (a TLB hit)
   EXPECT_EQ(r.fault.kind, MMU_FAULT_NX);
   EXPECT_EQ(r.fault.error_code, MMU_PFEC_P | MMU_PFEC_U | MMU_PFEC_I);
   EXPECT_EQ(r.fault.level, 0);
@@ -604,7 +638,7 @@ TEST(Protection, AKernelThatReadsUserMemoryWithSmapOnAndAcClearFaults) {
   SetCtrl(m, [](mmu_ctrl_t &k) { k.smap = true, k.ac = false; });
   mmu_result_t r = m.Translate(kUserPage, MMU_OP_READ, /*user=*/false);
   EXPECT_EQ(r.fault.kind, MMU_FAULT_SMAP);
-  EXPECT_EQ(r.fault.error_code, MMU_PFEC_P);  // a supervisor read: no W, no U
+  EXPECT_EQ(r.fault.error_code, MMU_PFEC_P); // a supervisor read: no W, no U
   EXPECT_EQ(m.Translate(kUserPage, MMU_OP_READ, true).fault.kind, MMU_FAULT_NONE);
 }
 
@@ -613,7 +647,7 @@ TEST(Protection, StacLetsTheKernelReadUserMemoryButAnImplicitAccessStillFaults) 
   Mmu m(&c);
   HandTables t(m, 1);
   t.Map(kUserPage, 0x7000, 0, kP | kRW | kUS);
-  SetCtrl(m, [](mmu_ctrl_t &k) { k.smap = true, k.ac = true; });  // STAC
+  SetCtrl(m, [](mmu_ctrl_t &k) { k.smap = true, k.ac = true; }); // STAC
   mmu_result_t r = m.Translate(kUserPage + 8, MMU_OP_READ, false);
   EXPECT_EQ(r.fault.kind, MMU_FAULT_NONE);
   EXPECT_EQ(r.pa, 0x7008u);
@@ -629,7 +663,7 @@ TEST(Protection, WithCr0WpClearTheKernelWritesReadOnlyPages) {
   Mmu m(&c);
   HandTables t(m, 1);
   const uint64_t kva = 0xffff800000200000ull;
-  t.Map(kva, 0x8000, 0, kP);  // supervisor, read-only
+  t.Map(kva, 0x8000, 0, kP); // supervisor, read-only
   mmu_result_t r = m.Translate(kva, MMU_OP_WRITE, false);
   EXPECT_EQ(r.fault.kind, MMU_FAULT_WRITE);
   EXPECT_EQ(r.fault.error_code, MMU_PFEC_P | MMU_PFEC_W);
@@ -664,10 +698,10 @@ TEST(Protection, PkruWriteDisableStopsAUserWriteButNotARead) {
   mmu_config_t c = Cfg(MMU_FMT_X86_64_4L);
   Mmu m(&c);
   HandTables t(m, 1);
-  t.Map(kUserPage, 0x7000, 0, kP | kRW | kUS | (3ull << 59));  // key 3
-  SetCtrl(m, [](mmu_ctrl_t &k) { k.pke = true, k.pkru = 2u << (2 * 3); });  // WD3
+  t.Map(kUserPage, 0x7000, 0, kP | kRW | kUS | (3ull << 59));              // key 3
+  SetCtrl(m, [](mmu_ctrl_t &k) { k.pke = true, k.pkru = 2u << (2 * 3); }); // WD3
   EXPECT_EQ(m.Translate(kUserPage, MMU_OP_READ, true).fault.kind, MMU_FAULT_NONE);
-  mmu_result_t r = m.Translate(kUserPage, MMU_OP_WRITE, true);  // a TLB hit after the read
+  mmu_result_t r = m.Translate(kUserPage, MMU_OP_WRITE, true); // a TLB hit after the read
   EXPECT_EQ(r.fault.kind, MMU_FAULT_PKEY);
   EXPECT_EQ(r.fault.error_code, MMU_PFEC_P | MMU_PFEC_W | MMU_PFEC_U | MMU_PFEC_PK);
   // Fetches ignore protection keys.
@@ -681,7 +715,7 @@ TEST(Protection, PkFlagIsReportedEvenWhenAnotherViolationNamesTheFault) {
   Mmu m(&c);
   HandTables t(m, 1);
   t.Map(kUserPage, 0x7000, 0, kP | kUS | (5ull << 59));
-  SetCtrl(m, [](mmu_ctrl_t &k) { k.pke = true, k.pkru = 1u << (2 * 5); });  // AD5
+  SetCtrl(m, [](mmu_ctrl_t &k) { k.pke = true, k.pkru = 1u << (2 * 5); }); // AD5
   mmu_result_t r = m.Translate(kUserPage, MMU_OP_WRITE, true);
   EXPECT_EQ(r.fault.kind, MMU_FAULT_WRITE);
   EXPECT_EQ(r.fault.error_code, MMU_PFEC_P | MMU_PFEC_W | MMU_PFEC_U | MMU_PFEC_PK);
@@ -697,7 +731,7 @@ TEST(Protection, FiveLevelPagingCombinesRightsOverAllFiveLevels) {
   HandTables t(m, 1);
   const uint64_t va = 0x00ab000000001000ull;
   t.Map(va, 0x7000, 0, kP | kRW | kUS);
-  t.SetEntry(va, 4, t.Entry(va, 4) & ~kUS);  // PML5E: supervisor
+  t.SetEntry(va, 4, t.Entry(va, 4) & ~kUS); // PML5E: supervisor
   mmu_result_t r = m.Translate(va, MMU_OP_READ, true);
   EXPECT_EQ(r.fault.kind, MMU_FAULT_USER);
   EXPECT_EQ(r.fault.error_code, MMU_PFEC_P | MMU_PFEC_U);
@@ -714,7 +748,7 @@ TEST(ProtectionRiscv, MxrLetsSModeLoadFromAnExecuteOnlyPage) {
   mmu_config_t c = Cfg(MMU_FMT_SV39);
   Mmu m(&c);
   HandTables t(m, 1);
-  t.Map(0x10000, 0x7000, 0, kV | kX | kRvA);  // execute-only, supervisor
+  t.Map(0x10000, 0x7000, 0, kV | kX | kRvA); // execute-only, supervisor
   mmu_result_t r = m.Translate(0x10000, MMU_OP_READ, false);
   EXPECT_EQ(r.fault.kind, MMU_FAULT_READ);
   EXPECT_EQ(r.fault.cause, MMU_CAUSE_LOAD_PAGE_FAULT);
@@ -760,4 +794,4 @@ TEST(ProtectionRiscv, WithoutSvaduAStoreToACleanPageFaultsAfterALoadCachedIt) {
   EXPECT_TRUE(t.Entry(0x30000, 0) & kRvD);
 }
 
-}  // namespace
+} // namespace

@@ -28,7 +28,9 @@ struct Tlb {
     c.repl = repl;
     EXPECT_EQ(mmu_tlb_create(&c, seed, &t), MMU_OK);
   }
-  ~Tlb() { mmu_tlb_destroy(t); }
+  ~Tlb() {
+    mmu_tlb_destroy(t);
+  }
   bool Has(uint64_t vpn, uint16_t asid = 1) {
     return mmu_tlb_way_of(t, MMU_PAGE_4K, vpn << 12, asid) >= 0;
   }
@@ -45,7 +47,7 @@ TEST(Tlb, LruEvictsTheLeastRecentlyUsedWay) {
     mmu_tlb_entry_t e = Entry(v);
     mmu_tlb_fill(t.t, &e);
   }
-  EXPECT_TRUE(t.Lookup(0));  // 0 becomes most recent; 1 is now least recent
+  EXPECT_TRUE(t.Lookup(0)); // 0 becomes most recent; 1 is now least recent
   mmu_tlb_entry_t e = Entry(4);
   mmu_tlb_fill(t.t, &e);
   EXPECT_FALSE(t.Has(1));
@@ -130,12 +132,12 @@ TEST(Tlb, InvalidatingOnePageLeavesItsNeighbours) {
 }
 
 TEST(Tlb, SetIndexComesFromTheLowVpnBits) {
-  Tlb t(MMU_REPL_LRU, 2, 1);  // direct-mapped, two sets
+  Tlb t(MMU_REPL_LRU, 2, 1); // direct-mapped, two sets
   mmu_tlb_entry_t a = Entry(2), b = Entry(3), c = Entry(4);
   mmu_tlb_fill(t.t, &a);
-  mmu_tlb_fill(t.t, &b);  // other set: both stay
+  mmu_tlb_fill(t.t, &b); // other set: both stay
   EXPECT_TRUE(t.Has(2) && t.Has(3));
-  mmu_tlb_fill(t.t, &c);  // same set as 2: evicts it
+  mmu_tlb_fill(t.t, &c); // same set as 2: evicts it
   EXPECT_FALSE(t.Has(2));
   EXPECT_TRUE(t.Has(3) && t.Has(4));
 }
@@ -144,8 +146,9 @@ TEST(Tlb, SetIndexComesFromTheLowVpnBits) {
 
 TEST(TlbHierarchy, SecondAccessHitsL1AndCostsOnlyTheL1Latency) {
   Mmu m;
-  ASSERT_EQ(mmu_map(m, 1, 0x10000, 0x20000, 0x1000, MMU_PERM_R | MMU_PERM_W | MMU_PERM_U,
-                    MMU_PAGE_4K), MMU_OK);
+  ASSERT_EQ(
+      mmu_map(m, 1, 0x10000, 0x20000, 0x1000, MMU_PERM_R | MMU_PERM_W | MMU_PERM_U, MMU_PAGE_4K),
+      MMU_OK);
   m.Translate(0x10000);
   mmu_result_t r = m.Translate(0x10008);
   EXPECT_EQ(r.where, MMU_HIT_L1);
@@ -156,12 +159,11 @@ TEST(TlbHierarchy, SecondAccessHitsL1AndCostsOnlyTheL1Latency) {
 TEST(TlbHierarchy, L1MissL2HitCostsBothLookupsAndRefillsL1) {
   mmu_config_t c;
   mmu_config_default(&c);
-  c.dtlb.size[MMU_PAGE_4K] = {1, 1};  // one-entry L1 DTLB
+  c.dtlb.size[MMU_PAGE_4K] = {1, 1}; // one-entry L1 DTLB
   Mmu m(&c);
-  ASSERT_EQ(mmu_map(m, 1, 0x10000, 0x20000, 0x2000, MMU_PERM_R | MMU_PERM_U, MMU_PAGE_4K),
-            MMU_OK);
+  ASSERT_EQ(mmu_map(m, 1, 0x10000, 0x20000, 0x2000, MMU_PERM_R | MMU_PERM_U, MMU_PAGE_4K), MMU_OK);
   m.Translate(0x10000);
-  m.Translate(0x11000);  // evicts 0x10000 from L1, both in L2
+  m.Translate(0x11000); // evicts 0x10000 from L1, both in L2
   mmu_result_t r = m.Translate(0x10000);
   EXPECT_EQ(r.where, MMU_HIT_L2);
   EXPECT_EQ(r.cycles.total, uint64_t(c.dtlb.latency + c.stlb.latency));
@@ -170,10 +172,11 @@ TEST(TlbHierarchy, L1MissL2HitCostsBothLookupsAndRefillsL1) {
 
 TEST(TlbHierarchy, FetchesUseTheInstructionTlbAndDataTheDataTlb) {
   Mmu m;
-  ASSERT_EQ(mmu_map(m, 1, 0x10000, 0x20000, 0x1000, MMU_PERM_R | MMU_PERM_X | MMU_PERM_U,
-                    MMU_PAGE_4K), MMU_OK);
+  ASSERT_EQ(
+      mmu_map(m, 1, 0x10000, 0x20000, 0x1000, MMU_PERM_R | MMU_PERM_X | MMU_PERM_U, MMU_PAGE_4K),
+      MMU_OK);
   m.Translate(0x10000, MMU_OP_EXEC);
-  EXPECT_EQ(m.Translate(0x10000, MMU_OP_READ).where, MMU_HIT_L2);  // filled in ITLB + STLB only
+  EXPECT_EQ(m.Translate(0x10000, MMU_OP_READ).where, MMU_HIT_L2); // filled in ITLB + STLB only
   mmu_stats_t st;
   mmu_stats_get(m, &st);
   EXPECT_EQ(st.itlb.lookups, 1u);
@@ -200,31 +203,30 @@ TEST(TlbHierarchy, InvalidatingAnAsidLeavesOtherAsidsTranslationsCached) {
 TEST(TlbHierarchy, NoTranslationCrossesAsids) {
   Mmu m;
   ASSERT_EQ(mmu_space_create(m, 2), MMU_OK);
-  ASSERT_EQ(mmu_map(m, 1, 0x10000, 0x20000, 0x1000, MMU_PERM_R | MMU_PERM_U, MMU_PAGE_4K),
-            MMU_OK);
+  ASSERT_EQ(mmu_map(m, 1, 0x10000, 0x20000, 0x1000, MMU_PERM_R | MMU_PERM_U, MMU_PAGE_4K), MMU_OK);
   m.Translate(0x10000, MMU_OP_READ, true, 1);
   EXPECT_EQ(m.Translate(0x10000, MMU_OP_READ, true, 2).fault.kind, MMU_FAULT_NOT_PRESENT);
 }
 
 TEST(TlbHierarchy, StaleEntryOutlivesUnmapUntilInvalidated) {
   Mmu m;
-  ASSERT_EQ(mmu_map(m, 1, 0x10000, 0x20000, 0x1000, MMU_PERM_R | MMU_PERM_U, MMU_PAGE_4K),
-            MMU_OK);
+  ASSERT_EQ(mmu_map(m, 1, 0x10000, 0x20000, 0x1000, MMU_PERM_R | MMU_PERM_U, MMU_PAGE_4K), MMU_OK);
   m.Translate(0x10000);
   ASSERT_EQ(mmu_unmap(m, 1, 0x10000, 0x1000), MMU_OK);
-  EXPECT_EQ(m.Translate(0x10000).fault.kind, MMU_FAULT_NONE);  // as hardware: stale until INVLPG
+  EXPECT_EQ(m.Translate(0x10000).fault.kind, MMU_FAULT_NONE); // as hardware: stale until INVLPG
   ASSERT_EQ(mmu_invalidate(m, MMU_INVAL_PAGE, 1, 0x10000), MMU_OK);
   EXPECT_EQ(m.Translate(0x10000).fault.kind, MMU_FAULT_NOT_PRESENT);
 }
 
 TEST(TlbHierarchy, WriteThroughACleanEntryRewalksToSetDirty) {
   Mmu m;
-  ASSERT_EQ(mmu_map(m, 1, 0x10000, 0x20000, 0x1000, MMU_PERM_R | MMU_PERM_W | MMU_PERM_U,
-                    MMU_PAGE_4K), MMU_OK);
+  ASSERT_EQ(
+      mmu_map(m, 1, 0x10000, 0x20000, 0x1000, MMU_PERM_R | MMU_PERM_W | MMU_PERM_U, MMU_PAGE_4K),
+      MMU_OK);
   m.Translate(0x10000, MMU_OP_READ);
   mmu_result_t w = m.Translate(0x10000, MMU_OP_WRITE);
   EXPECT_EQ(w.where, MMU_HIT_WALK);
-  EXPECT_EQ(w.walk_writes, 1u);  // only D: A was set by the read's walk
+  EXPECT_EQ(w.walk_writes, 1u); // only D: A was set by the read's walk
   mmu_pte_ref_t ref;
   ASSERT_EQ(mmu_pte_lookup(m, 1, 0x10000, &ref), MMU_OK);
   EXPECT_TRUE(ref.pte & kD);
@@ -236,10 +238,9 @@ TEST(TlbHierarchy, WriteThroughACleanEntryRewalksToSetDirty) {
 
 TEST(TlbHierarchy, TlbHitDecidesPermissionsExactlyAsTheWalk) {
   Mmu m;
-  ASSERT_EQ(mmu_map(m, 1, 0x10000, 0x20000, 0x1000, MMU_PERM_R | MMU_PERM_U, MMU_PAGE_4K),
-            MMU_OK);
+  ASSERT_EQ(mmu_map(m, 1, 0x10000, 0x20000, 0x1000, MMU_PERM_R | MMU_PERM_U, MMU_PAGE_4K), MMU_OK);
   mmu_result_t walk_fault = m.Probe(0x10000, MMU_OP_WRITE);
-  m.Translate(0x10000, MMU_OP_READ);  // cache the read-only translation
+  m.Translate(0x10000, MMU_OP_READ); // cache the read-only translation
   mmu_result_t hit_fault = m.Translate(0x10000, MMU_OP_WRITE);
   EXPECT_EQ(hit_fault.where, MMU_HIT_L1);
   EXPECT_EQ(hit_fault.fault.kind, walk_fault.fault.kind);
@@ -252,8 +253,8 @@ TEST(TlbHierarchy, TlbHitDecidesPermissionsExactlyAsTheWalk) {
 
 TEST(TlbHierarchy, SuperpagesUseTheirOwnArrays) {
   Mmu m;
-  ASSERT_EQ(mmu_map(m, 1, 0x40000000, 0x40000000, 0x200000, MMU_PERM_R | MMU_PERM_U,
-                    MMU_PAGE_2M), MMU_OK);
+  ASSERT_EQ(mmu_map(m, 1, 0x40000000, 0x40000000, 0x200000, MMU_PERM_R | MMU_PERM_U, MMU_PAGE_2M),
+            MMU_OK);
   m.Translate(0x40000000);
   mmu_result_t r = m.Translate(0x401ff000);
   EXPECT_EQ(r.where, MMU_HIT_L1);
@@ -263,4 +264,4 @@ TEST(TlbHierarchy, SuperpagesUseTheirOwnArrays) {
   EXPECT_EQ(st.dtlb.hits_by_size[MMU_PAGE_2M], 1u);
 }
 
-}  // namespace
+} // namespace

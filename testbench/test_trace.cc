@@ -22,20 +22,20 @@ std::vector<mmu_trace_rec_t> ReadAll(const std::string &path, mmu_trace_format_t
   *last = mmu_trace_open(path.c_str(), f, &t);
   if (*last) return out;
   mmu_trace_rec_t r;
-  while ((*last = mmu_trace_next(t, &r)) == MMU_OK) out.push_back(r);
+  while ((*last = mmu_trace_next(t, &r)) == MMU_OK)
+    out.push_back(r);
   if (err) *err = mmu_trace_error(t);
   mmu_trace_close(t);
   return out;
 }
 
 TEST(Trace, LackeyOutputIsReadWithModifyAsLoadThenStore) {
-  std::string p = Write("lackey.txt",
-                        "==123== Lackey, an example Valgrind tool\n"
-                        "I  04016c2e,3\n"
-                        " L 1ffefffd00,8\n"
-                        " S 1ffefffd08,8\n"
-                        " M 0421b5c8,4\n"
-                        "==123== \n");
+  std::string p = Write("lackey.txt", "==123== Lackey, an example Valgrind tool\n"
+                                      "I  04016c2e,3\n"
+                                      " L 1ffefffd00,8\n"
+                                      " S 1ffefffd08,8\n"
+                                      " M 0421b5c8,4\n"
+                                      "==123== \n");
   mmu_status_t s;
   auto recs = ReadAll(p, MMU_TRACE_AUTO, &s);
   EXPECT_EQ(s, MMU_ERR_EOF);
@@ -73,8 +73,8 @@ TEST(Trace, MalformedLineNamesFileAndLine) {
   EXPECT_EQ(s, MMU_ERR_PARSE);
   EXPECT_EQ(recs.size(), 2u);
   EXPECT_NE(err.find("bad.txt:3:"), std::string::npos) << err;
-  for (const char *line : {"R\n", "R zz\n", "R 1000 0\n", "R 1000 abc\n",
-                           "R 12345678901234567\n", "R1000\n"}) {
+  for (const char *line :
+       {"R\n", "R zz\n", "R 1000 0\n", "R 1000 abc\n", "R 12345678901234567\n", "R1000\n"}) {
     p = Write("bad2.txt", line);
     ReadAll(p, MMU_TRACE_TEXT, &s, &err);
     EXPECT_EQ(s, MMU_ERR_PARSE) << line;
@@ -114,4 +114,4 @@ TEST(Trace, AccessStraddlingAPageBoundaryCountsAgainstBothPages) {
   EXPECT_EQ(r.fault.va, 0x402000u);
 }
 
-}  // namespace
+} // namespace

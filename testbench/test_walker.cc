@@ -31,7 +31,7 @@ TEST(Walker, FiveLevelWalkUsesFiveReadsAnd57BitAddresses) {
   mmu_config_t c = Cfg(MMU_FMT_X86_64_5L);
   Mmu m(&c);
   HandTables t(m, 1);
-  const uint64_t va = 0x00ff123456789000ull;  // needs bits above 47
+  const uint64_t va = 0x00ff123456789000ull; // needs bits above 47
   t.Map(va, 0x9000, 0, kUserRW);
   mmu_result_t r = m.Translate(va + 0x10);
   EXPECT_EQ(r.fault.kind, MMU_FAULT_NONE);
@@ -46,7 +46,7 @@ TEST(Walker, NonCanonicalAddressFaultsBeforeAnyMemoryReference) {
   EXPECT_EQ(r.fault.kind, MMU_FAULT_NONCANONICAL);
   EXPECT_EQ(r.fault.level, -1);
   EXPECT_EQ(r.walk_reads, 0u);
-  EXPECT_EQ(r.fault.error_code, 0u);  // #GP, not #PF
+  EXPECT_EQ(r.fault.error_code, 0u); // #GP, not #PF
   // The same address is canonical under 5-level paging.
   mmu_config_t c5 = Cfg(MMU_FMT_X86_64_5L);
   Mmu m5(&c5);
@@ -81,7 +81,7 @@ TEST(Walker, MisalignedSuperpageFaultsAsReservedAtItsLevel) {
   mmu_config_t c = Cfg();
   Mmu m(&c);
   HandTables t(m, 1);
-  t.Map(0x40000000, 0x80000000 | 0x2000, 1, kUserRW);  // bit 13 set inside a 2 MiB frame
+  t.Map(0x40000000, 0x80000000 | 0x2000, 1, kUserRW); // bit 13 set inside a 2 MiB frame
   mmu_result_t r = m.Translate(0x40000000);
   EXPECT_EQ(r.fault.kind, MMU_FAULT_MISALIGNED);
   EXPECT_EQ(r.fault.level, 1);
@@ -118,7 +118,7 @@ TEST(Walker, NxFetchFaultsAtTheLeafLevelWithTheFetchBit) {
   mmu_config_t c = Cfg();
   Mmu m(&c);
   HandTables t(m, 1);
-  t.Map(0x7ffff000, 0x6000, 0, kUserRW | kNX);  // a stack page
+  t.Map(0x7ffff000, 0x6000, 0, kUserRW | kNX); // a stack page
   mmu_result_t r = m.Translate(0x7ffff100, MMU_OP_EXEC);
   EXPECT_EQ(r.fault.kind, MMU_FAULT_NX);
   EXPECT_EQ(r.fault.level, 0);
@@ -164,19 +164,21 @@ TEST(Walker, AccessedBitsAreSetInMemoryOnEveryLevelAndDirtyOnlyOnWrite) {
   HandTables t(m, 1);
   t.Map(0x1000, 0x3000, 0, kUserRW);
   m.Translate(0x1000, MMU_OP_READ);
-  for (int l = 3; l >= 0; l--) EXPECT_TRUE(t.Entry(0x1000, l) & kA) << "level " << l;
+  for (int l = 3; l >= 0; l--)
+    EXPECT_TRUE(t.Entry(0x1000, l) & kA) << "level " << l;
   EXPECT_FALSE(t.Entry(0x1000, 0) & kD);
   mmu_result_t w = m.Translate(0x1000, MMU_OP_WRITE);
   EXPECT_EQ(w.fault.kind, MMU_FAULT_NONE);
   EXPECT_TRUE(t.Entry(0x1000, 0) & kD);
-  for (int l = 3; l >= 1; l--) EXPECT_FALSE(t.Entry(0x1000, l) & kD) << "level " << l;
+  for (int l = 3; l >= 1; l--)
+    EXPECT_FALSE(t.Entry(0x1000, l) & kD) << "level " << l;
 }
 
 TEST(Walker, FaultingWalkWritesNoAccessedBits) {
   mmu_config_t c = Cfg();
   Mmu m(&c);
   HandTables t(m, 1);
-  t.Map(0x1000, 0x3000, 0, kP | kUS);  // read-only
+  t.Map(0x1000, 0x3000, 0, kP | kUS); // read-only
   mmu_result_t r = m.Translate(0x1000, MMU_OP_WRITE);
   EXPECT_EQ(r.fault.kind, MMU_FAULT_WRITE);
   EXPECT_EQ(r.walk_writes, 0u);
@@ -191,7 +193,8 @@ TEST(Walker, ColdWalkCostsOneDramLoadPerLevelPlusTimedAccessedUpdates) {
   mmu_result_t r = m.Translate(0x1000);
   EXPECT_EQ(r.cycles.tlb, uint64_t(c.dtlb.latency + c.stlb.latency));
   uint32_t pwc_lat = 0;
-  for (auto &p : c.pwc) pwc_lat = std::max(pwc_lat, p.entries ? p.latency : 0);
+  for (auto &p : c.pwc)
+    pwc_lat = std::max(pwc_lat, p.entries ? p.latency : 0);
   EXPECT_EQ(r.cycles.pwc, uint64_t(c.walk_start_latency + pwc_lat));
   EXPECT_EQ(r.cycles.walk, 4ull * c.dram_latency);
   // Four A updates, each a locked RMW on a line the walk just brought into L1.
@@ -205,9 +208,10 @@ TEST(Walker, CachedPteLinesMakeAWalkCheaperByTheConfiguredLatency) {
   Mmu m(&c);
   HandTables t(m, 1);
   t.Map(0x1000, 0x3000, 0, kUserRW | kA);
-  for (int l = 3; l >= 1; l--) t.SetEntry(0x1000, l, t.Entry(0x1000, l) | kA);
+  for (int l = 3; l >= 1; l--)
+    t.SetEntry(0x1000, l, t.Entry(0x1000, l) | kA);
   mmu_result_t cold = m.Translate(0x1000);
-  ASSERT_EQ(mmu_invalidate(m, MMU_INVAL_ALL, 1, 0), MMU_OK);  // TLBs and PWCs, not the caches
+  ASSERT_EQ(mmu_invalidate(m, MMU_INVAL_ALL, 1, 0), MMU_OK); // TLBs and PWCs, not the caches
   mmu_result_t warm = m.Translate(0x1000);
   EXPECT_EQ(cold.walk_reads, 4u);
   EXPECT_EQ(warm.walk_reads, 4u);
@@ -222,20 +226,21 @@ TEST(Walker, PdeCacheHitMakesTheNextWalkInThatRegionOneReference) {
   HandTables t(m, 1);
   t.Map(0x200000, 0x3000, 0, kUserRW);
   t.Map(0x201000, 0x4000, 0, kUserRW);
-  t.Map(0x400000, 0x5000, 0, kUserRW);  // another 2 MiB region, same PDPT entry
+  t.Map(0x400000, 0x5000, 0, kUserRW); // another 2 MiB region, same PDPT entry
   m.Translate(0x200000);
   mmu_result_t r = m.Translate(0x201000);
   EXPECT_EQ(r.walk_reads, 1u);
   EXPECT_EQ(r.pwc_level, 1);
   EXPECT_EQ(r.pa, 0x4000u);
-  mmu_result_t r2 = m.Translate(0x400000);  // PDPTE-cache hit: PD entry + PT entry
+  mmu_result_t r2 = m.Translate(0x400000); // PDPTE-cache hit: PD entry + PT entry
   EXPECT_EQ(r2.walk_reads, 2u);
   EXPECT_EQ(r2.pwc_level, 2);
 }
 
 TEST(Walker, PageWalkCacheDisabledMeansFullWalks) {
   mmu_config_t c = Cfg();
-  for (auto &p : c.pwc) p.entries = 0;
+  for (auto &p : c.pwc)
+    p.entries = 0;
   Mmu m(&c);
   HandTables t(m, 1);
   t.Map(0x200000, 0x3000, 0, kUserRW);
@@ -268,7 +273,7 @@ TEST(Walker, PteAddressOutsidePhysicalMemoryIsABusErrorNotACrash) {
   Mmu m(&c);
   HandTables t(m, 1, 0x100000);
   t.Map(0x1000, 0x3000, 0, kUserRW);
-  t.SetEntry(0x1000, 1, (4ull << 30) | kP | kRW | kUS);  // PD entry -> table at 4 GiB
+  t.SetEntry(0x1000, 1, (4ull << 30) | kP | kRW | kUS); // PD entry -> table at 4 GiB
   mmu_result_t r = m.Translate(0x1000);
   EXPECT_EQ(r.fault.kind, MMU_FAULT_BUS);
   EXPECT_EQ(r.fault.level, 0);
@@ -334,7 +339,7 @@ TEST(WalkerRiscv, WithoutSvaduAClearAccessedBitFaultsInsteadOfBeingSet) {
   EXPECT_FALSE(t.Entry(0x1000, 0) & kRvA);
   t.SetEntry(0x1000, 0, t.Entry(0x1000, 0) | kRvA);
   EXPECT_EQ(m.Translate(0x1000).fault.kind, MMU_FAULT_NONE);
-  EXPECT_EQ(m.Translate(0x1000, MMU_OP_WRITE).fault.kind, MMU_FAULT_AD);  // D clear
+  EXPECT_EQ(m.Translate(0x1000, MMU_OP_WRITE).fault.kind, MMU_FAULT_AD); // D clear
 }
 
 TEST(WalkerRiscv, NonLeafWithAccessedBitIsReserved) {
@@ -348,4 +353,4 @@ TEST(WalkerRiscv, NonLeafWithAccessedBitIsReserved) {
   EXPECT_EQ(r.fault.level, 1);
 }
 
-}  // namespace
+} // namespace

@@ -64,7 +64,7 @@ struct Options {
   bool quiet = false, check_wave = false;
 };
 
-struct Walk {  // one walk's inputs
+struct Walk { // one walk's inputs
   mmu_access_t acc{};
   uint64_t root = 0;
   mmu_ctrl_t ctrl{};
@@ -78,8 +78,8 @@ struct MemOp {
 
 // The walk source: random scenario or trace replay. Builds identical page tables in A and B.
 class Source {
- public:
-  Source(const Options& o, mmu_t* a, mmu_t* b) : o_(o), a_(a), b_(b), g_(o.seed * 31 + 7) {
+public:
+  Source(const Options &o, mmu_t *a, mmu_t *b) : o_(o), a_(a), b_(b), g_(o.seed * 31 + 7) {
     if (o.trace.empty()) {
       sc_ = std::make_unique<Scenario>(MMU_FMT_X86_64_4L, o.seed);
       sc_->build(a);
@@ -89,11 +89,15 @@ class Source {
       load_trace();
     }
   }
-  bool ok() const { return error_.empty(); }
-  const std::string& error() const { return error_; }
+  bool ok() const {
+    return error_.empty();
+  }
+  const std::string &error() const {
+    return error_;
+  }
 
   // The next walk; false at the end.
-  bool next(Walk* w) {
+  bool next(Walk *w) {
     w->flush = false;
     if (sc_) {
       if (issued_ >= o_.walks) return false;
@@ -102,12 +106,12 @@ class Source {
         ctrl_ = Scenario::random_ctrl(g_);
       } else if (k < 50) {
         w->flush = true;
-      } else if (k < 70) {  // PTE change without invalidation: stale PWC entries on both sides
+      } else if (k < 70) { // PTE change without invalidation: stale PWC entries on both sides
         const cosim::Corruption c = sc_->random_corruption(g_);
         sc_->apply(a_, c);
         sc_->apply(b_, c);
         live_.push_back(c);
-        if (live_.size() > 6) {  // undo the oldest change (XOR again) so damage stays bounded
+        if (live_.size() > 6) { // undo the oldest change (XOR again) so damage stays bounded
           sc_->apply(a_, live_.front());
           sc_->apply(b_, live_.front());
           live_.pop_front();
@@ -125,11 +129,11 @@ class Source {
     return true;
   }
 
- private:
+private:
   // Maps every page the trace touches (a 2M page where a 2M region is touched densely, else
   // 4K pages), user RWX; then one walk per record whose page differs from the previous one.
   void load_trace() {
-    mmu_trace_t* t = nullptr;
+    mmu_trace_t *t = nullptr;
     if (mmu_trace_open(o_.trace.c_str(), MMU_TRACE_AUTO, &t) != MMU_OK) {
       error_ = "cannot open trace " + o_.trace;
       return;
@@ -137,30 +141,34 @@ class Source {
     std::vector<mmu_trace_rec_t> recs;
     mmu_trace_rec_t r;
     mmu_status_t s;
-    while ((s = mmu_trace_next(t, &r)) == MMU_OK) recs.push_back(r);
+    while ((s = mmu_trace_next(t, &r)) == MMU_OK)
+      recs.push_back(r);
     if (s != MMU_ERR_EOF) error_ = mmu_trace_error(t);
     mmu_trace_close(t);
     if (!error_.empty()) return;
-    std::map<uint64_t, std::map<uint64_t, bool>> by2m;  // 2M region -> 4K pages touched
-    for (const auto& x : recs) by2m[x.va >> 21][x.va >> 12] = true;
+    std::map<uint64_t, std::map<uint64_t, bool>> by2m; // 2M region -> 4K pages touched
+    for (const auto &x : recs)
+      by2m[x.va >> 21][x.va >> 12] = true;
     uint64_t pa = 1ull << 30;
-    for (mmu_t* m : {a_, b_}) mmu_space_create(m, 1);
-    for (const auto& reg : by2m) {
+    for (mmu_t *m : {a_, b_})
+      mmu_space_create(m, 1);
+    for (const auto &reg : by2m) {
       const uint32_t perm = MMU_PERM_R | MMU_PERM_W | MMU_PERM_X | MMU_PERM_U;
       if (reg.second.size() > 64) {
         pa = (pa + (2u << 20) - 1) & ~((2ull << 20) - 1);
-        for (mmu_t* m : {a_, b_})
+        for (mmu_t *m : {a_, b_})
           mmu_map(m, 1, reg.first << 21, pa, 2u << 20, perm, MMU_PAGE_2M);
         pa += 2u << 20;
       } else {
-        for (const auto& p : reg.second) {
-          for (mmu_t* m : {a_, b_}) mmu_map(m, 1, p.first << 12, pa, 4096, perm, MMU_PAGE_4K);
+        for (const auto &p : reg.second) {
+          for (mmu_t *m : {a_, b_})
+            mmu_map(m, 1, p.first << 12, pa, 4096, perm, MMU_PAGE_4K);
           pa += 4096;
         }
       }
     }
     uint64_t prev = ~0ull;
-    for (const auto& x : recs) {
+    for (const auto &x : recs) {
       if ((x.va >> 12) == prev) continue;
       prev = x.va >> 12;
       mmu_access_t a{};
@@ -172,7 +180,7 @@ class Source {
     }
   }
 
-  const Options& o_;
+  const Options &o_;
   mmu_t *a_, *b_;
   std::mt19937_64 g_;
   std::unique_ptr<Scenario> sc_;
@@ -184,9 +192,9 @@ class Source {
   std::string error_;
 };
 
-std::string walk_str(const Walk& w) {
+std::string walk_str(const Walk &w) {
   char b[512];
-  const mmu_ctrl_t& c = w.ctrl;
+  const mmu_ctrl_t &c = w.ctrl;
   std::snprintf(b, sizeof b,
                 "va=%016llx op=%d user=%d implicit=%d asid=%u root=%llx flush=%d wp=%d nxe=%d "
                 "smep=%d smap=%d ac=%d pke=%d pkru=%08x",
@@ -218,7 +226,7 @@ SC_MODULE(Bench) {
   std::string failure;
 
   SC_HAS_PROCESS(Bench);
-  Bench(sc_module_name n, const Options& o, mmu_t* a, mmu_t* b)
+  Bench(sc_module_name n, const Options &o, mmu_t *a, mmu_t *b)
       : sc_module(n), dut("mmu_walker"), o_(o), a_(a), b_(b), src_(o, a, b) {
     dut.clk_i(clk);
     dut.rst_ni(rst_n);
@@ -263,8 +271,12 @@ SC_MODULE(Bench) {
     mem_req_ready.write(true);
     rsp_ready.write(true);
   }
-  bool source_ok() const { return src_.ok(); }
-  const std::string& source_error() const { return src_.error(); }
+  bool source_ok() const {
+    return src_.ok();
+  }
+  const std::string &source_error() const {
+    return src_.error();
+  }
 
   // At a rising edge: the values read are those of the cycle that just ended (the DUT's edge
   // sees the same ones); the values written are driven during the next cycle.
@@ -275,12 +287,12 @@ SC_MODULE(Bench) {
       if (reset_ == 3) issue();
       return;
     }
-    if (req_valid.read() && req_ready.read()) {  // request handshake at this edge
+    if (req_valid.read() && req_ready.read()) { // request handshake at this edge
       req_valid.write(false);
       pwc_flush.write(false);
       t0_ = cycles;
     }
-    if (rsp_valid.read() && rsp_ready.read()) {  // result handshake at this edge
+    if (rsp_valid.read() && rsp_ready.read()) { // result handshake at this edge
       check(cycles - t0_ + 1);
       if (failed) {
         sc_stop();
@@ -292,7 +304,7 @@ SC_MODULE(Bench) {
 
   void responder() {
     ++rcyc_;
-    if (mem_req_valid.read() && mem_req_ready.read()) {  // memory handshake at this edge
+    if (mem_req_valid.read() && mem_req_ready.read()) { // memory handshake at this edge
       MemOp op{mem_req_addr.read(), mem_req_wdata.read(), mem_req_we.read(), true};
       unsigned lat;
       if (op.we) {
@@ -306,16 +318,16 @@ SC_MODULE(Bench) {
       }
       ops_.push_back(op);
       pending_ = true;
-      due_ = rcyc_ + (lat ? lat : 1);  // the edge at which the walker samples the response
+      due_ = rcyc_ + (lat ? lat : 1); // the edge at which the walker samples the response
       rsp_data_ = op.we ? 0 : op.data;
     }
-    const bool present = pending_ && rcyc_ + 1 == due_;  // valid during the next cycle
+    const bool present = pending_ && rcyc_ + 1 == due_; // valid during the next cycle
     mem_rsp_valid.write(present);
     mem_rsp_rdata.write(present ? rsp_data_ : 0);
     if (present) pending_ = false;
   }
 
- private:
+private:
   void issue() {
     ops_.clear();
     if (!src_.next(&cur_)) {
@@ -349,12 +361,14 @@ SC_MODULE(Bench) {
     uint64_t pte = rsp_pte.read(), pte_addr = 0;
     uint32_t ec = rsp_error_code.read(), reads = 0, writes = 0;
     bool bus = false;
-    for (const MemOp& op : ops_) {
+    for (const MemOp &op : ops_) {
       if (op.we) {
         ++writes;
       } else {
-        if (!op.ok) bus = true;
-        else ++reads;
+        if (!op.ok)
+          bus = true;
+        else
+          ++reads;
         pte_addr = op.addr;
       }
     }
@@ -363,7 +377,7 @@ SC_MODULE(Bench) {
     mmu_result_t c;
     const mmu_status_t s = mmu_translate(b_, &cur_.acc, &c);
     std::string why;
-    auto diff = [&](const char* what, unsigned long long r, unsigned long long m) {
+    auto diff = [&](const char *what, unsigned long long r, unsigned long long m) {
       if (r == m) return;
       char b[160];
       std::snprintf(b, sizeof b, " %s(rtl %llx, model %llx)", what, r, m);
@@ -386,7 +400,7 @@ SC_MODULE(Bench) {
       diff("u", (perm >> 1) & 1, c.user);
       diff("x", !((perm >> 2) & 1), c.executable);
     }
-    for (const MemOp& op : ops_) {
+    for (const MemOp &op : ops_) {
       if (!op.we) continue;
       uint64_t va = 0, vb = 0;
       mmu_mem_read64(a_->mem, op.addr, &va);
@@ -407,29 +421,29 @@ SC_MODULE(Bench) {
     failed = true;
     char b[1024];
     std::string rtl_ops;
-    for (const MemOp& op : ops_) {
+    for (const MemOp &op : ops_) {
       std::snprintf(b, sizeof b, " %c%llx=%llx%s", op.we ? 'W' : 'R', (unsigned long long)op.addr,
                     (unsigned long long)op.data, op.ok ? "" : "(bus)");
       rtl_ops += b;
     }
-    std::snprintf(b, sizeof b,
-                  "MISMATCH at walk %llu:%s\n  inputs: %s\n  rtl:   fault=%s level=%d pte=%016llx@%llx "
-                  "pa=%llx size=%u perm=%u ec=%02x refs=%u cycles=%llu ops=[%s ]\n"
-                  "  model: fault=%s level=%d pte=%016llx@%llx pa=%llx size=%d ec=%02x reads=%u "
-                  "writes=%u cycles=%llu\n",
-                  (unsigned long long)walks - 1, why.c_str(), walk_str(cur_).c_str(),
-                  mmu_fault_kind_name(static_cast<mmu_fault_kind_t>(kind)), level,
-                  (unsigned long long)pte, (unsigned long long)pte_addr,
-                  (unsigned long long)rsp_pa.read(), (unsigned)rsp_size.read(),
-                  (unsigned)rsp_perm.read(), ec, (unsigned)rsp_refs.read(),
-                  (unsigned long long)rtl_cyc, rtl_ops.c_str(), mmu_fault_kind_name(c.fault.kind),
-                  c.fault.level, (unsigned long long)c.fault.pte,
-                  (unsigned long long)c.fault.pte_addr, (unsigned long long)c.pa, c.size,
-                  c.fault.error_code, c.walk_reads, c.walk_writes, (unsigned long long)model_cyc);
+    std::snprintf(
+        b, sizeof b,
+        "MISMATCH at walk %llu:%s\n  inputs: %s\n  rtl:   fault=%s level=%d pte=%016llx@%llx "
+        "pa=%llx size=%u perm=%u ec=%02x refs=%u cycles=%llu ops=[%s ]\n"
+        "  model: fault=%s level=%d pte=%016llx@%llx pa=%llx size=%d ec=%02x reads=%u "
+        "writes=%u cycles=%llu\n",
+        (unsigned long long)walks - 1, why.c_str(), walk_str(cur_).c_str(),
+        mmu_fault_kind_name(static_cast<mmu_fault_kind_t>(kind)), level, (unsigned long long)pte,
+        (unsigned long long)pte_addr, (unsigned long long)rsp_pa.read(), (unsigned)rsp_size.read(),
+        (unsigned)rsp_perm.read(), ec, (unsigned)rsp_refs.read(), (unsigned long long)rtl_cyc,
+        rtl_ops.c_str(), mmu_fault_kind_name(c.fault.kind), c.fault.level,
+        (unsigned long long)c.fault.pte, (unsigned long long)c.fault.pte_addr,
+        (unsigned long long)c.pa, c.size, c.fault.error_code, c.walk_reads, c.walk_writes,
+        (unsigned long long)model_cyc);
     failure = b;
   }
 
-  const Options& o_;
+  const Options &o_;
   mmu_t *a_, *b_;
   Source src_;
   Walk cur_;
@@ -439,10 +453,10 @@ SC_MODULE(Bench) {
   bool pending_ = false;
 };
 
-bool fst_to_vcd(const std::string& fst, const std::string& vcd) {
-  void* ctx = fstReaderOpen(fst.c_str());
+bool fst_to_vcd(const std::string &fst, const std::string &vcd) {
+  void *ctx = fstReaderOpen(fst.c_str());
   if (!ctx) return false;
-  FILE* f = std::fopen(vcd.c_str(), "w");
+  FILE *f = std::fopen(vcd.c_str(), "w");
   if (!f) {
     fstReaderClose(ctx);
     return false;
@@ -456,12 +470,13 @@ bool fst_to_vcd(const std::string& fst, const std::string& vcd) {
 
 // Checks that a waveform written by --wave holds the walker's ports and internal state, and
 // every signal that waves/mmu_cosim.gtkw shows (full hierarchical names).
-bool check_wave(const std::string& path, bool vcd) {
+bool check_wave(const std::string &path, bool vcd) {
   std::set<std::string> names, full;
   std::vector<std::string> scope;
-  auto add = [&](const std::string& n) {
+  auto add = [&](const std::string &n) {
     std::string s;
-    for (const auto& c : scope) s += c + ".";
+    for (const auto &c : scope)
+      s += c + ".";
     names.insert(n);
     full.insert(s + n);
   };
@@ -477,9 +492,9 @@ bool check_wave(const std::string& path, bool vcd) {
       if (tok == "$enddefinitions") break;
     }
   } else {
-    void* ctx = fstReaderOpen(path.c_str());
+    void *ctx = fstReaderOpen(path.c_str());
     if (!ctx) return false;
-    while (fstHier* h = fstReaderIterateHier(ctx)) {
+    while (fstHier *h = fstReaderIterateHier(ctx)) {
       if (h->htyp == FST_HT_SCOPE) scope.push_back(h->u.scope.name);
       if (h->htyp == FST_HT_UPSCOPE && !scope.empty()) scope.pop_back();
       if (h->htyp == FST_HT_VAR) {
@@ -490,7 +505,7 @@ bool check_wave(const std::string& path, bool vcd) {
     fstReaderClose(ctx);
   }
   bool ok = true;
-  for (const char* sig : {"clk_i", "rst_ni", "req_va_i", "state_q", "level_q", "mem_req_addr_o",
+  for (const char *sig : {"clk_i", "rst_ni", "req_va_i", "state_q", "level_q", "mem_req_addr_o",
                           "mem_rsp_valid_i", "rsp_fault_o", "rsp_error_code_o", "refs_q"}) {
     if (!full.count(std::string("bench.mmu_walker.mmu_walker.") + sig)) {
       std::printf("wave check: bench.mmu_walker.mmu_walker.%s missing in %s\n", sig, path.c_str());
@@ -504,7 +519,8 @@ bool check_wave(const std::string& path, bool vcd) {
     ++shown;
     const std::string sig = line.substr(0, line.find('['));
     if (!full.count(sig)) {
-      std::printf("wave check: %s (waves/mmu_cosim.gtkw) missing in %s\n", sig.c_str(), path.c_str());
+      std::printf("wave check: %s (waves/mmu_cosim.gtkw) missing in %s\n", sig.c_str(),
+                  path.c_str());
       ok = false;
     }
   }
@@ -514,11 +530,12 @@ bool check_wave(const std::string& path, bool vcd) {
   }
   if (ok)
     std::printf("wave check: %s holds %zu signals incl. the walker's ports, its state and the %u "
-                "of waves/mmu_cosim.gtkw\n", path.c_str(), names.size(), shown);
+                "of waves/mmu_cosim.gtkw\n",
+                path.c_str(), names.size(), shown);
   return ok;
 }
 
-int usage(const char* argv0) {
+int usage(const char *argv0) {
   std::fprintf(stderr,
                "usage: %s [--walks N] [--seed S] [--trace FILE] [--wave FILE(.fst|.vcd)] "
                "[--make-trace FILE] [--check-wave] [--quiet]\n",
@@ -526,14 +543,14 @@ int usage(const char* argv0) {
   return 2;
 }
 
-}  // namespace
+} // namespace
 
-int sc_main(int argc, char** argv) {
+int sc_main(int argc, char **argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    auto val = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
-    const char* v = nullptr;
+    auto val = [&]() -> const char * { return i + 1 < argc ? argv[++i] : nullptr; };
+    const char *v = nullptr;
     if (a == "--quiet") {
       o.quiet = true;
     } else if (a == "--check-wave") {
@@ -552,8 +569,7 @@ int sc_main(int argc, char** argv) {
       return usage(argv[0]);
     }
   }
-  if (!o.make_trace.empty())
-    return cosim::write_lackey_trace(o.make_trace, 3000, o.seed) ? 0 : 1;
+  if (!o.make_trace.empty()) return cosim::write_lackey_trace(o.make_trace, 3000, o.seed) ? 0 : 1;
   // A bare file name goes to the waves/ directory at the repository root.
   if (!o.wave.empty() && o.wave.find('/') == std::string::npos) {
     ::mkdir(COSIM_DEFAULT_WAVE_DIR, 0755);
@@ -589,8 +605,7 @@ int sc_main(int argc, char** argv) {
   }
   const auto t0 = std::chrono::steady_clock::now();
   sc_start();
-  const double secs =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (tfp) tfp->close();
   bench->dut.final();
   if (vcd) {
@@ -598,18 +613,19 @@ int sc_main(int argc, char** argv) {
     std::remove(fst_path.c_str());
   }
 
-  const Bench& r = *bench;
+  const Bench &r = *bench;
   if (r.failed) {
     std::fputs(r.failure.c_str(), stdout);
   }
-  const uint64_t timed = r.walks - (r.by_kind.count(MMU_FAULT_NONCANONICAL) ? r.by_kind.at(MMU_FAULT_NONCANONICAL) : 0);
+  const uint64_t timed =
+      r.walks -
+      (r.by_kind.count(MMU_FAULT_NONCANONICAL) ? r.by_kind.at(MMU_FAULT_NONCANONICAL) : 0);
   std::printf("%s: %llu walks (%s, seed %llu), %llu faults, %llu memory references, %llu clock "
               "cycles in %.2f s (%.0f walks/s)\n",
               r.failed ? "FAIL" : "PASS", (unsigned long long)r.walks,
-              o.trace.empty() ? "random page tables" : o.trace.c_str(),
-              (unsigned long long)o.seed, (unsigned long long)r.faults,
-              (unsigned long long)r.refs, (unsigned long long)r.cycles, secs,
-              secs > 0 ? r.walks / secs : 0.0);
+              o.trace.empty() ? "random page tables" : o.trace.c_str(), (unsigned long long)o.seed,
+              (unsigned long long)r.faults, (unsigned long long)r.refs,
+              (unsigned long long)r.cycles, secs, secs > 0 ? r.walks / secs : 0.0);
   if (timed)
     std::printf("cycles per walk (non-canonical excluded): RTL %.2f, model %.2f (RTL - model = "
                 "%.2f)\n",
@@ -617,7 +633,7 @@ int sc_main(int argc, char** argv) {
                 (double(r.rtl_cycles) - double(r.model_cycles)) / timed);
   if (!o.quiet) {
     std::printf("walks by result:");
-    for (const auto& k : r.by_kind)
+    for (const auto &k : r.by_kind)
       std::printf(" %s=%llu", mmu_fault_kind_name(static_cast<mmu_fault_kind_t>(k.first)),
                   (unsigned long long)k.second);
     std::printf("\n");

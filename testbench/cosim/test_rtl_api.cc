@@ -24,22 +24,26 @@ using namespace cosim;
 
 namespace {
 
-std::string mismatch_text(mmu_t* m) {
+std::string mismatch_text(mmu_t *m) {
   mmu_rtl_mismatch_t mm;
   if (mmu_rtl_last_mismatch(m, &mm) != MMU_OK) return "(no mismatch)";
   char buf[2048];
   return mmu_rtl_mismatch_str(&mm, buf, sizeof buf);
 }
 
-uint64_t env_u64(const char* name, uint64_t def) {
-  const char* v = std::getenv(name);
+uint64_t env_u64(const char *name, uint64_t def) {
+  const char *v = std::getenv(name);
   return v && *v ? std::strtoull(v, nullptr, 0) : def;
 }
 
 struct Mmu {
-  explicit Mmu(const mmu_config_t& c) { EXPECT_EQ(mmu_create(&c, &m), MMU_OK); }
-  ~Mmu() { mmu_destroy(m); }
-  mmu_t* m = nullptr;
+  explicit Mmu(const mmu_config_t &c) {
+    EXPECT_EQ(mmu_create(&c, &m), MMU_OK);
+  }
+  ~Mmu() {
+    mmu_destroy(m);
+  }
+  mmu_t *m = nullptr;
 };
 
 // ---- attach rules -------------------------------------------------------------------------------
@@ -50,11 +54,11 @@ TEST(RtlApi, AttachChecksFormatAndConfiguration) {
     EXPECT_EQ(mmu_rtl_attach(nullptr, MMU_RTL_ONLY, nullptr), MMU_ERR_NULL);
     EXPECT_EQ(mmu_rtl_attach(a.m, static_cast<mmu_rtl_mode_t>(9), nullptr), MMU_ERR_ARG);
     mmu_rtl_stats_t st;
-    EXPECT_EQ(mmu_rtl_stats(a.m, &st), MMU_ERR_STATE);  // not attached
+    EXPECT_EQ(mmu_rtl_stats(a.m, &st), MMU_ERR_STATE); // not attached
     EXPECT_EQ(mmu_rtl_attach(a.m, MMU_RTL_LOCKSTEP, nullptr), MMU_OK);
     EXPECT_EQ(mmu_rtl_stats(a.m, &st), MMU_OK);
     EXPECT_EQ(st.mode, MMU_RTL_LOCKSTEP);
-    EXPECT_EQ(mmu_rtl_attach(a.m, MMU_RTL_ONLY, nullptr), MMU_OK);  // re-attach
+    EXPECT_EQ(mmu_rtl_attach(a.m, MMU_RTL_ONLY, nullptr), MMU_OK); // re-attach
     EXPECT_EQ(mmu_rtl_attach(a.m, MMU_RTL_OFF, nullptr), MMU_OK);
     EXPECT_EQ(mmu_rtl_stats(a.m, &st), MMU_ERR_STATE);
     mmu_rtl_mismatch_t mm;
@@ -75,13 +79,14 @@ TEST(RtlApi, AttachChecksFormatAndConfiguration) {
   }
   {
     mmu_config_t d;
-    mmu_config_default(&d);  // set-associative PWC: not what the RTL has
+    mmu_config_default(&d); // set-associative PWC: not what the RTL has
     Mmu a(d);
     EXPECT_EQ(mmu_rtl_attach(a.m, MMU_RTL_LOCKSTEP, nullptr), MMU_ERR_CONFIG);
   }
   {
     mmu_config_t d = c;
-    for (auto& p : d.pwc) p = mmu_pwc_config_t{0, 0, 0};  // no PWC: accepted (RTL flushed)
+    for (auto &p : d.pwc)
+      p = mmu_pwc_config_t{0, 0, 0}; // no PWC: accepted (RTL flushed)
     Mmu a(d);
     EXPECT_EQ(mmu_rtl_attach(a.m, MMU_RTL_LOCKSTEP, nullptr), MMU_OK);
   }
@@ -95,7 +100,7 @@ TEST(RtlApi, AttachChecksFormatAndConfiguration) {
 // ---- random lockstep through mmu_translate ----------------------------------------------------
 // TLBs, PWC and the RTL walker; random control bits, invalidations and PTE changes without
 // invalidation (stale TLB / PWC entries), several ASIDs.
-void random_lockstep(mmu_format_t fmt, const mmu_config_t& cfg, uint64_t seed, unsigned n) {
+void random_lockstep(mmu_format_t fmt, const mmu_config_t &cfg, uint64_t seed, unsigned n) {
   Scenario sc(fmt, seed);
   Mmu a(cfg);
   sc.build(a.m);
@@ -113,7 +118,7 @@ void random_lockstep(mmu_format_t fmt, const mmu_config_t& cfg, uint64_t seed, u
       mmu_set_ctrl(a.m, &ctrl);
     } else if (k < 50) {
       mmu_invalidate(a.m, static_cast<mmu_inval_t>(g() % 4), sc.asids()[g() % 3], g());
-    } else if (k < 60) {  // PTE change without invalidation; the oldest of 6 is undone
+    } else if (k < 60) { // PTE change without invalidation; the oldest of 6 is undone
       live.push_back(sc.random_corruption(g));
       sc.apply(a.m, live.back());
       if (live.size() > 6) {
@@ -142,7 +147,8 @@ void random_lockstep(mmu_format_t fmt, const mmu_config_t& cfg, uint64_t seed, u
     EXPECT_GT(ms.pwc_hits_by_level[1] + ms.pwc_hits_by_level[2] + ms.pwc_hits_by_level[3], 0u);
   EXPECT_GE(kinds.size(), 8u);
   EXPECT_GT(ok, n / 5);
-  std::printf("[ lockstep ] %u accesses (%u translated), %llu walks, %llu reads, %llu writes, rtl %llu cycles, "
+  std::printf("[ lockstep ] %u accesses (%u translated), %llu walks, %llu reads, %llu writes, rtl "
+              "%llu cycles, "
               "model %llu cycles, %zu fault kinds\n",
               n, ok, (unsigned long long)st.walks, (unsigned long long)st.reads,
               (unsigned long long)st.writes, (unsigned long long)st.rtl_cycles,
@@ -150,8 +156,8 @@ void random_lockstep(mmu_format_t fmt, const mmu_config_t& cfg, uint64_t seed, u
 }
 
 TEST(RtlApiLockstep, RandomTranslate4Level) {
-  random_lockstep(MMU_FMT_X86_64_4L, rtl_config(MMU_FMT_X86_64_4L),
-                  env_u64("RTL_API_SEED", 11), static_cast<unsigned>(env_u64("RTL_API_WALKS", 20000)));
+  random_lockstep(MMU_FMT_X86_64_4L, rtl_config(MMU_FMT_X86_64_4L), env_u64("RTL_API_SEED", 11),
+                  static_cast<unsigned>(env_u64("RTL_API_WALKS", 20000)));
 }
 
 TEST(RtlApiLockstep, RandomTranslate5Level) {
@@ -161,7 +167,8 @@ TEST(RtlApiLockstep, RandomTranslate5Level) {
 
 TEST(RtlApiLockstep, RandomTranslateNoPwcNoTlb) {
   mmu_config_t c = rtl_config(MMU_FMT_X86_64_4L, false);
-  for (auto& p : c.pwc) p = mmu_pwc_config_t{0, 0, 0};
+  for (auto &p : c.pwc)
+    p = mmu_pwc_config_t{0, 0, 0};
   random_lockstep(MMU_FMT_X86_64_4L, c, 13, 5000);
 }
 
@@ -176,20 +183,20 @@ TEST(RtlApiLockstep, DisagreementIsReportedWithBothResults) {
   std::vector<std::string> seen;
   ASSERT_EQ(mmu_rtl_set_mismatch_fn(
                 a.m,
-                [](const mmu_rtl_mismatch_t* mm, void* ctx) {
+                [](const mmu_rtl_mismatch_t *mm, void *ctx) {
                   char buf[2048];
-                  static_cast<std::vector<std::string>*>(ctx)->push_back(
+                  static_cast<std::vector<std::string> *>(ctx)->push_back(
                       mmu_rtl_mismatch_str(mm, buf, sizeof buf));
                 },
                 &seen),
             MMU_OK);
   mmu_access_t acc{0x400123, MMU_OP_READ, true, false, 1};
   mmu_result_t r;
-  ASSERT_EQ(mmu_translate(a.m, &acc, &r), MMU_OK);  // fills both page-walk caches
-  mmu_pwc_invalidate(a.m->pwc, MMU_INVAL_ALL, 0);   // the C one only
+  ASSERT_EQ(mmu_translate(a.m, &acc, &r), MMU_OK); // fills both page-walk caches
+  mmu_pwc_invalidate(a.m->pwc, MMU_INVAL_ALL, 0);  // the C one only
   acc.va = 0x401008;
-  ASSERT_EQ(mmu_translate(a.m, &acc, &r), MMU_OK);  // RTL: 1 read (PWC hit); C: 4 reads
-  EXPECT_EQ(r.fault.kind, MMU_FAULT_NONE);          // the C result is the one returned
+  ASSERT_EQ(mmu_translate(a.m, &acc, &r), MMU_OK); // RTL: 1 read (PWC hit); C: 4 reads
+  EXPECT_EQ(r.fault.kind, MMU_FAULT_NONE);         // the C result is the one returned
   EXPECT_EQ(r.walk_reads, 4u);
   mmu_rtl_stats_t st;
   ASSERT_EQ(mmu_rtl_stats(a.m, &st), MMU_OK);
@@ -207,14 +214,15 @@ TEST(RtlApiLockstep, DisagreementIsReportedWithBothResults) {
   EXPECT_NE(seen[0].find("va=0000000000401008"), std::string::npos) << seen[0];
   // Both caches were flushed after the report: the next walks agree again.
   acc.va = 0x400000;
-  for (int i = 0; i < 3; ++i) ASSERT_EQ(mmu_translate(a.m, &acc, &r), MMU_OK);
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(mmu_translate(a.m, &acc, &r), MMU_OK);
   ASSERT_EQ(mmu_rtl_stats(a.m, &st), MMU_OK);
   EXPECT_EQ(st.mismatches, 1u);
 }
 
 // ---- directed lockstep: every fault kind and page size ------------------------------------------
 class Directed : public ::testing::TestWithParam<mmu_format_t> {
- protected:
+protected:
   void SetUp() override {
     cfg = rtl_config(GetParam(), false, 4ull << 30);
     ASSERT_EQ(mmu_create(&cfg, &m), MMU_OK);
@@ -222,7 +230,9 @@ class Directed : public ::testing::TestWithParam<mmu_format_t> {
     ASSERT_EQ(mmu_rtl_attach(m, MMU_RTL_LOCKSTEP, nullptr), MMU_OK);
     levels = fmt_levels(GetParam());
   }
-  void TearDown() override { mmu_destroy(m); }
+  void TearDown() override {
+    mmu_destroy(m);
+  }
   mmu_result_t run(uint64_t va, mmu_op_t op, bool user, bool implicit = false) {
     mmu_access_t acc{va, op, user, implicit, 1};
     mmu_result_t r{};
@@ -247,7 +257,7 @@ class Directed : public ::testing::TestWithParam<mmu_format_t> {
     mmu_set_ctrl(m, &c);
   }
   mmu_config_t cfg;
-  mmu_t* m = nullptr;
+  mmu_t *m = nullptr;
   int levels = 4;
 };
 
@@ -262,7 +272,7 @@ TEST_P(Directed, EveryPageSize) {
   } k[] = {{va4 + 0x123, 0x10000123, MMU_PAGE_4K},
            {va2 + 0x12345, 0x10212345, MMU_PAGE_2M},
            {va1 + 0x1234567, 0x41234567, MMU_PAGE_1G}};
-  for (const auto& c : k) {
+  for (const auto &c : k) {
     for (mmu_op_t op : {MMU_OP_WRITE, MMU_OP_READ, MMU_OP_EXEC}) {
       mmu_invalidate(m, MMU_INVAL_ALL, 0, 0);
       const mmu_result_t r = run(c.va, op, true);
@@ -275,7 +285,7 @@ TEST_P(Directed, EveryPageSize) {
   mmu_rtl_stats_t st;
   mmu_rtl_stats(m, &st);
   EXPECT_EQ(st.walks, 9u);
-  EXPECT_GT(st.writes, 0u);  // A then D on the first write of each page
+  EXPECT_GT(st.writes, 0u); // A then D on the first write of each page
 }
 
 TEST_P(Directed, EveryFaultKind) {
@@ -286,10 +296,10 @@ TEST_P(Directed, EveryFaultKind) {
   ctrl(false, false, false, 0);
   EXPECT_EQ(run(va + 0x1000, MMU_OP_READ, true).fault.kind, MMU_FAULT_NOT_PRESENT);
   EXPECT_EQ(run(0x8000000000000000ull, MMU_OP_READ, true).fault.kind, MMU_FAULT_NONCANONICAL);
-  set_pte(va, 0, 1ull << 50);  // reserved address bit
+  set_pte(va, 0, 1ull << 50); // reserved address bit
   EXPECT_EQ(run(va, MMU_OP_READ, true).fault.kind, MMU_FAULT_RSVD);
   set_pte(va, 0, 1ull << 50);
-  set_pte(0x7f0000600000ull, 1, 1ull << 14);  // 2M frame not aligned
+  set_pte(0x7f0000600000ull, 1, 1ull << 14); // 2M frame not aligned
   EXPECT_EQ(run(0x7f0000600000ull, MMU_OP_READ, true).fault.kind, MMU_FAULT_MISALIGNED);
   set_pte(0x7f0000600000ull, 1, 1ull << 14);
   set_pte(va, 0, kUs);
@@ -303,11 +313,11 @@ TEST_P(Directed, EveryFaultKind) {
   EXPECT_EQ(run(va, MMU_OP_EXEC, false).fault.kind, MMU_FAULT_SMEP);
   EXPECT_EQ(run(va, MMU_OP_READ, false).fault.kind, MMU_FAULT_SMAP);
   EXPECT_EQ(run(va, MMU_OP_READ, false, true).fault.kind, MMU_FAULT_SMAP);
-  ctrl(false, false, true, 3u << 0);  // key 0: AD and WD
+  ctrl(false, false, true, 3u << 0); // key 0: AD and WD
   mmu_result_t r = run(va, MMU_OP_READ, true);
   EXPECT_EQ(r.fault.kind, MMU_FAULT_PKEY);
   EXPECT_EQ(r.fault.error_code, MMU_PFEC_P | MMU_PFEC_U | MMU_PFEC_PK);
-  ctrl(false, false, false, 0, false);  // NX with NXE=0: reserved
+  ctrl(false, false, false, 0, false); // NX with NXE=0: reserved
   set_pte(va, 0, kNx);
   EXPECT_EQ(run(va, MMU_OP_READ, true).fault.kind, MMU_FAULT_RSVD);
   set_pte(va, 0, kNx);
@@ -320,13 +330,13 @@ TEST_P(Directed, EveryFaultKind) {
   EXPECT_EQ(run(va, MMU_OP_READ, true).fault.kind, MMU_FAULT_NONE);
 }
 
-INSTANTIATE_TEST_SUITE_P(Formats, Directed,
-                         ::testing::Values(MMU_FMT_X86_64_4L, MMU_FMT_X86_64_5L),
-                         [](const auto& i) { return i.param == MMU_FMT_X86_64_4L ? "L4" : "L5"; });
+INSTANTIATE_TEST_SUITE_P(Formats, Directed, ::testing::Values(MMU_FMT_X86_64_4L, MMU_FMT_X86_64_5L),
+                         [](const auto &i) { return i.param == MMU_FMT_X86_64_4L ? "L4" : "L5"; });
 
-// ---- protection-control sweep --------------------------------------------------------------------
-// WP, SMEP, SMAP, AC, NXE, PKE, PKRU x user/supervisor x read/write/exec x implicit x leaf
-// R/W, U/S, NX, key x upper-level R/W, U/S: C and RTL must agree on every field.
+// ---- protection-control sweep
+// -------------------------------------------------------------------- WP, SMEP, SMAP, AC, NXE,
+// PKE, PKRU x user/supervisor x read/write/exec x implicit x leaf R/W, U/S, NX, key x upper-level
+// R/W, U/S: C and RTL must agree on every field.
 TEST(RtlApiLockstep, ProtectionControlSweep) {
   mmu_config_t c = rtl_config(MMU_FMT_X86_64_4L, false);
   Mmu a(c);
@@ -381,14 +391,15 @@ TEST(RtlApiLockstep, ProtectionControlSweep) {
   mmu_rtl_stats_t st;
   mmu_rtl_stats(a.m, &st);
   EXPECT_EQ(st.walks, walks);
-  EXPECT_GE(outcomes.size(), 20u);  // many distinct (kind, error code) pairs were exercised
+  EXPECT_GE(outcomes.size(), 20u); // many distinct (kind, error code) pairs were exercised
   std::set<int> kinds;
-  for (const auto& o : outcomes) kinds.insert(o.first);
+  for (const auto &o : outcomes)
+    kinds.insert(o.first);
   for (int k : {MMU_FAULT_NONE, MMU_FAULT_RSVD, MMU_FAULT_USER, MMU_FAULT_WRITE, MMU_FAULT_NX,
                 MMU_FAULT_SMEP, MMU_FAULT_SMAP, MMU_FAULT_PKEY})
     EXPECT_EQ(kinds.count(k), 1u) << mmu_fault_kind_name(static_cast<mmu_fault_kind_t>(k));
   bool pk_on_other = false;
-  for (const auto& o : outcomes)
+  for (const auto &o : outcomes)
     pk_on_other |= o.first != MMU_FAULT_PKEY && (o.second & MMU_PFEC_PK);
   EXPECT_TRUE(pk_on_other) << "PK flag on a non-PKEY fault never exercised";
 }
@@ -411,7 +422,7 @@ TEST(RtlApiOnly, SameResultsAsTheCWalker) {
       const mmu_ctrl_t ctl = Scenario::random_ctrl(g);
       mmu_set_ctrl(rtl.m, &ctl);
       mmu_set_ctrl(ref.m, &ctl);
-    } else if (k < 40) {  // ALL: the RTL PWC has no per-ASID flush (see docs/cosim.md)
+    } else if (k < 40) { // ALL: the RTL PWC has no per-ASID flush (see docs/cosim.md)
       mmu_invalidate(rtl.m, MMU_INVAL_ALL, 0, 0);
       mmu_invalidate(ref.m, MMU_INVAL_ALL, 0, 0);
     } else if (k < 48) {
@@ -451,7 +462,7 @@ TEST(RtlApiOnly, SameResultsAsTheCWalker) {
   // The model's estimate for the RTL's walks equals what the C MMU charged for its own.
   EXPECT_EQ(st.model_cycles, sb.cycles.pwc + sb.cycles.walk + sb.cycles.ad);
   EXPECT_GT(st.rtl_cycles, 0u);
-  for (const Region& r : sc.regions()) {  // same A/D bits left in both memories
+  for (const Region &r : sc.regions()) { // same A/D bits left in both memories
     const uint64_t pa = pte_addr_at(rtl.m, r.asid, r.va, 0, 4);
     if (!pa) continue;
     uint64_t x = 0, y = 0;
@@ -461,7 +472,8 @@ TEST(RtlApiOnly, SameResultsAsTheCWalker) {
   }
 }
 
-// ---- waveform ------------------------------------------------------------------------------------
+// ---- waveform
+// ------------------------------------------------------------------------------------
 TEST(RtlApiWave, FstWrittenWithWalkerSignals) {
   const std::string dir = COSIM_WAVE_DIR;
   ::mkdir(dir.c_str(), 0755);
@@ -478,28 +490,29 @@ TEST(RtlApiWave, FstWrittenWithWalkerSignals) {
       mmu_result_t r;
       ASSERT_EQ(mmu_translate(a.m, &acc, &r), MMU_OK);
     }
-  }  // mmu_destroy closes the waveform
+  } // mmu_destroy closes the waveform
   struct stat st {};
   ASSERT_EQ(::stat(path.c_str(), &st), 0) << path;
-  void* ctx = fstReaderOpen(path.c_str());
+  void *ctx = fstReaderOpen(path.c_str());
   ASSERT_NE(ctx, nullptr);
   EXPECT_GT(fstReaderGetEndTime(ctx), 100u);
   std::vector<std::string> scope;
   std::set<std::string> vars;
-  while (fstHier* h = fstReaderIterateHier(ctx)) {
+  while (fstHier *h = fstReaderIterateHier(ctx)) {
     if (h->htyp == FST_HT_SCOPE) scope.push_back(h->u.scope.name);
     if (h->htyp == FST_HT_UPSCOPE && !scope.empty()) scope.pop_back();
     if (h->htyp == FST_HT_VAR) {
       std::string s;
-      for (const auto& c : scope) s += c + ".";
+      for (const auto &c : scope)
+        s += c + ".";
       const std::string n = h->u.var.name;
       vars.insert(s + n.substr(0, n.find(' ')));
     }
   }
   fstReaderClose(ctx);
-  for (const char* sig : {"clk_i", "state_q", "level_q", "req_va_i", "mem_req_addr_o",
+  for (const char *sig : {"clk_i", "state_q", "level_q", "req_va_i", "mem_req_addr_o",
                           "mem_rsp_valid_i", "rsp_fault_o", "rsp_error_code_o"})
     EXPECT_EQ(vars.count(std::string("TOP.mmu_walker.") + sig), 1u) << sig;
 }
 
-}  // namespace
+} // namespace

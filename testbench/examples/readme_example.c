@@ -4,7 +4,7 @@
 
 int main(void) {
   mmu_config_t cfg;
-  mmu_config_default(&cfg);  /* x86-64 4-level, Skylake-like TLBs */
+  mmu_config_default(&cfg); /* x86-64 4-level, Skylake-like TLBs */
   cfg.format = MMU_FMT_X86_64_5L;
   mmu_t *mmu;
   if (mmu_create(&cfg, &mmu) != MMU_OK) return 1;

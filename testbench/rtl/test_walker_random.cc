@@ -16,15 +16,17 @@ using namespace rtlwalk;
 namespace {
 
 class Scenario {
- public:
-  Scenario(Params p, std::mt19937_64& rng) : p_(p), rng_(rng) {
+public:
+  Scenario(Params p, std::mt19937_64 &rng) : p_(p), rng_(rng) {
     roots_.push_back(new_frame() << 12);
     roots_.push_back(new_frame() << 12);
     tables_.insert(roots_.begin(), roots_.end());
     const unsigned nva = 8 + rnd(24);
-    for (unsigned i = 0; i < nva; ++i) vas_.push_back(gen_va());
+    for (unsigned i = 0; i < nva; ++i)
+      vas_.push_back(gen_va());
     for (uint64_t root : roots_)
-      for (uint64_t va : vas_) populate(root, va);
+      for (uint64_t va : vas_)
+        populate(root, va);
   }
 
   Mem mem;
@@ -33,14 +35,14 @@ class Scenario {
     Request r;
     if (pct(92)) {
       r.va = vas_[rnd(vas_.size())];
-      if (pct(40)) r.va ^= rng_() & 0xfff;                 // other byte, same page
-      if (pct(10)) r.va ^= (rng_() & 0x1ff) << 12;         // neighbour 4K page
+      if (pct(40)) r.va ^= rng_() & 0xfff;         // other byte, same page
+      if (pct(10)) r.va ^= (rng_() & 0x1ff) << 12; // neighbour 4K page
       if (pct(3)) r.va ^= 1ull << (p_.va_bits() - 1 + rnd(64 - p_.va_bits() + 1));
     } else {
       r.va = canon(rng_() & mask_bits(p_.va_bits()), p_.va_bits());
       if (pct(20)) r.va = rng_();
     }
-    r.root = roots_[pct(85) ? 0 : 1] | (pct(10) ? (rng_() & 0xfff) : 0);  // low bits ignored
+    r.root = roots_[pct(85) ? 0 : 1] | (pct(10) ? (rng_() & 0xfff) : 0); // low bits ignored
     r.op = pct(3) ? 3 : rnd(3);
     r.user = pct(50);
     r.wp = pct(70);
@@ -56,7 +58,7 @@ class Scenario {
   }
 
   // Changes a random populated entry (same change in both memories).
-  void mutate(Mem& a, Mem& b) {
+  void mutate(Mem &a, Mem &b) {
     if (entries_.empty()) return;
     const uint64_t addr = entries_[rnd(entries_.size())];
     static const uint64_t kBits[] = {kP, kRw, kUs, kA, kD, kPs, kNxBit, 1ull << 13, 1ull << 60};
@@ -65,9 +67,13 @@ class Scenario {
     b[addr] = v;
   }
 
- private:
-  unsigned rnd(size_t n) { return static_cast<unsigned>(rng_() % n); }
-  bool pct(unsigned p) { return rnd(100) < p; }
+private:
+  unsigned rnd(size_t n) {
+    return static_cast<unsigned>(rng_() % n);
+  }
+  bool pct(unsigned p) {
+    return rnd(100) < p;
+  }
 
   uint64_t new_frame() {
     for (;;) {
@@ -98,15 +104,15 @@ class Scenario {
     return f;
   }
 
-  uint64_t gen_entry(int lvl, bool* is_table) {
+  uint64_t gen_entry(int lvl, bool *is_table) {
     *is_table = false;
-    if (pct(3)) return rng_() & ~kP;  // not present, junk elsewhere
+    if (pct(3)) return rng_() & ~kP; // not present, junk elsewhere
     uint64_t f = random_flags();
     const bool leaf = lvl == 0 || (lvl <= 2 && pct(25)) || (lvl >= 3 && pct(2));
     if (!leaf) {
       *is_table = true;
       uint64_t frame;
-      if (pct(6) && !tables_.empty()) {  // alias an existing table (possibly an ancestor)
+      if (pct(6) && !tables_.empty()) { // alias an existing table (possibly an ancestor)
         auto it = tables_.begin();
         std::advance(it, rnd(tables_.size()));
         frame = *it >> 12;
@@ -119,8 +125,8 @@ class Scenario {
     if (lvl == 0) return (new_frame() << 12) | f;
     const unsigned shift = 12 + 9 * lvl;
     uint64_t pa = rng_() & mask_bits(p_.pa_bits) & ~mask_bits(shift);
-    if (pct(50)) pa |= 1ull << 12;                                   // PAT
-    if (lvl <= 2 && pct(4)) pa |= 1ull << (13 + rnd(shift - 13));   // misaligned
+    if (pct(50)) pa |= 1ull << 12;                                // PAT
+    if (lvl <= 2 && pct(4)) pa |= 1ull << (13 + rnd(shift - 13)); // misaligned
     return pa | f | kPs;
   }
 
@@ -144,13 +150,13 @@ class Scenario {
   }
 
   Params p_;
-  std::mt19937_64& rng_;
+  std::mt19937_64 &rng_;
   std::vector<uint64_t> roots_, vas_, entries_;
   std::set<uint64_t> frames_, tables_;
 };
 
-uint64_t env_u64(const char* name, uint64_t dflt) {
-  const char* s = std::getenv(name);
+uint64_t env_u64(const char *name, uint64_t dflt) {
+  const char *s = std::getenv(name);
   return s && *s ? std::strtoull(s, nullptr, 0) : dflt;
 }
 
@@ -193,23 +199,27 @@ void random_walks(Params p, uint64_t seed, unsigned walks, unsigned per_scenario
       if (!got.ops.empty() &&
           got.ops[0].addr != PageTables::entry_addr(r.root & ~0xfffull, r.va, p.levels - 1))
         hits_seen++;
-      for (const auto& o : got.ops) ad_writes += o.we;
+      for (const auto &o : got.ops)
+        ad_writes += o.we;
     }
     ASSERT_TRUE(bench.mem == ref_mem) << "memory differs after scenario, seed " << seed;
   }
   // The generator must actually reach the interesting cases.
-  for (unsigned k = 0; k <= kPkey; ++k) EXPECT_GT(kinds[k], 0u) << "fault kind " << k << " never seen";
+  for (unsigned k = 0; k <= kPkey; ++k)
+    EXPECT_GT(kinds[k], 0u) << "fault kind " << k << " never seen";
   EXPECT_GT(ad_writes, walks / 20);
-  for (unsigned z = 0; z < 3; ++z) EXPECT_GT(sizes[z], walks / 100) << "page size " << z;
+  for (unsigned z = 0; z < 3; ++z)
+    EXPECT_GT(sizes[z], walks / 100) << "page size " << z;
   if (p.pwc_en) {
     EXPECT_GT(hits_seen, walks / 10);
   } else {
     EXPECT_EQ(hits_seen, 0u);
   }
-  std::printf("%u walks, %u faults, %u PWC-shortened, %u A/D writes, %llu cycles\nby fault kind:",
-              walks, faults, hits_seen, ad_writes,
-              static_cast<unsigned long long>(bench.cycle_count()));
-  for (unsigned k = 0; k <= kPkey; ++k) std::printf(" %u", kinds[k]);
+  std::printf(
+      "%u walks, %u faults, %u PWC-shortened, %u A/D writes, %llu cycles\nby fault kind:", walks,
+      faults, hits_seen, ad_writes, static_cast<unsigned long long>(bench.cycle_count()));
+  for (unsigned k = 0; k <= kPkey; ++k)
+    std::printf(" %u", kinds[k]);
   std::printf("\nsuccesses by page size: %u %u %u\n", sizes[0], sizes[1], sizes[2]);
 }
 
@@ -226,4 +236,4 @@ TEST(RtlWalkerRandom, L4NoPwc25k) {
   random_walks<Vwalker_nopwc>(Params{4, 39, false}, 0x5eed0003, 25000, 400);
 }
 
-}  // namespace
+} // namespace

@@ -20,8 +20,17 @@ namespace rtlwalk {
 
 // ---- constants of the specification ------------------------------------------------------------
 enum Fault : unsigned {
-  kNone = 0, kNotPresent = 1, kRsvd = 2, kMisaligned = 3, kNonCanonical = 4, kUser = 5,
-  kWrite = 6, kNx = 7, kSmep = 8, kSmap = 9, kPkey = 10,
+  kNone = 0,
+  kNotPresent = 1,
+  kRsvd = 2,
+  kMisaligned = 3,
+  kNonCanonical = 4,
+  kUser = 5,
+  kWrite = 6,
+  kNx = 7,
+  kSmep = 8,
+  kSmap = 9,
+  kPkey = 10,
 };
 enum Op : unsigned { kRead = 0, kWriteOp = 1, kExec = 2 };
 
@@ -30,18 +39,22 @@ constexpr uint64_t kP = 1ull << 0, kRw = 1ull << 1, kUs = 1ull << 2, kPwt = 1ull
                    kG = 1ull << 8, kNxBit = 1ull << 63;
 constexpr unsigned kLevelNone = 7;
 
-inline uint64_t mask_bits(unsigned n) { return n >= 64 ? ~0ull : ((1ull << n) - 1); }
+inline uint64_t mask_bits(unsigned n) {
+  return n >= 64 ? ~0ull : ((1ull << n) - 1);
+}
 
 struct Params {
   unsigned levels;
   unsigned pa_bits;
   bool pwc_en;
-  unsigned va_bits() const { return 12 + 9 * levels; }
+  unsigned va_bits() const {
+    return 12 + 9 * levels;
+  }
 };
 
 // Sparse physical memory of 8-byte words, keyed by the (8-byte aligned) byte address.
 using Mem = std::unordered_map<uint64_t, uint64_t>;
-inline uint64_t mem_read(const Mem& m, uint64_t a) {
+inline uint64_t mem_read(const Mem &m, uint64_t a) {
   auto it = m.find(a);
   return it == m.end() ? 0 : it->second;
 }
@@ -52,14 +65,14 @@ struct Request {
   bool user = false, wp = true, nxe = true, smep = false, smap = false, ac = false,
        implicit = false, pke = false;
   uint32_t pkru = 0;
-  bool flush = false;  // assert pwc_flush_i in the request-accept cycle
+  bool flush = false; // assert pwc_flush_i in the request-accept cycle
 };
 
 struct MemOp {
   uint64_t addr;
   bool we;
   uint64_t wdata;
-  bool operator==(const MemOp& o) const {
+  bool operator==(const MemOp &o) const {
     return addr == o.addr && we == o.we && (!we || wdata == o.wdata);
   }
 };
@@ -69,10 +82,10 @@ struct Result {
   unsigned size = 0, fault = 0, level = kLevelNone;
   uint64_t pte = 0;
   unsigned error_code = 0, perm = 0, refs = 0;
-  std::vector<MemOp> ops;  // memory references of this walk, in order
-  uint64_t cycles = 0;     // request accept to response handshake (RTL only)
+  std::vector<MemOp> ops; // memory references of this walk, in order
+  uint64_t cycles = 0;    // request accept to response handshake (RTL only)
 
-  bool same_fields(const Result& o) const {
+  bool same_fields(const Result &o) const {
     return pa == o.pa && size == o.size && fault == o.fault && level == o.level && pte == o.pte &&
            error_code == o.error_code && perm == o.perm && refs == o.refs && ops == o.ops;
   }
@@ -84,7 +97,7 @@ struct Result {
                   fault, level, (unsigned long long)pte, (unsigned long long)pa, size, error_code,
                   perm, refs);
     std::string s = b;
-    for (const auto& o : ops) {
+    for (const auto &o : ops) {
       if (o.we)
         std::snprintf(b, sizeof b, " W%llx=%llx", (unsigned long long)o.addr,
                       (unsigned long long)o.wdata);
@@ -96,7 +109,7 @@ struct Result {
   }
 };
 
-inline std::string req_str(const Request& r) {
+inline std::string req_str(const Request &r) {
   char b[256];
   std::snprintf(b, sizeof b,
                 "va=%016llx root=%llx op=%u user=%d wp=%d nxe=%d smep=%d smap=%d ac=%d imp=%d "
@@ -106,16 +119,20 @@ inline std::string req_str(const Request& r) {
   return b;
 }
 
-// ---- reference walker ----------------------------------------------------------------------------
+// ---- reference walker
+// ----------------------------------------------------------------------------
 class RefWalker {
- public:
-  explicit RefWalker(Params p) : p_(p) { flush(); }
+public:
+  explicit RefWalker(Params p) : p_(p) {
+    flush();
+  }
   void flush() {
-    for (auto& e : pwc_) e.valid = false;
+    for (auto &e : pwc_)
+      e.valid = false;
   }
 
   // Walks r over mem, applying the A/D updates to mem.
-  Result walk(Mem& mem, const Request& r) {
+  Result walk(Mem &mem, const Request &r) {
     Result res;
     if (r.flush) flush();
     const unsigned vab = p_.va_bits();
@@ -133,8 +150,8 @@ class RefWalker {
     uint64_t table = root;
     bool w = true, u = true, nx = false;
     if (p_.pwc_en) {
-      for (unsigned l = 1; l < p_.levels; ++l) {  // deepest first
-        const Pwc& e = pwc_[l];
+      for (unsigned l = 1; l < p_.levels; ++l) { // deepest first
+        const Pwc &e = pwc_[l];
         if (e.valid && e.root == root && e.tag == ((r.va & mask_bits(vab)) >> (12 + 9 * l))) {
           lvl = static_cast<int>(l) - 1;
           table = e.next;
@@ -223,7 +240,7 @@ class RefWalker {
     }
   }
 
- private:
+private:
   struct Pwc {
     bool valid;
     uint64_t tag, root, next;
@@ -233,17 +250,17 @@ class RefWalker {
   Pwc pwc_[8] = {};
 };
 
-// ---- bench around a Verilated model --------------------------------------------------------------
+// ---- bench around a Verilated model
+// --------------------------------------------------------------
 struct Timing {
-  unsigned lat_min = 1, lat_max = 1;  // memory response latency in cycles after the handshake (>=1)
-  double mem_ready_p = 1.0;           // probability mem_req_ready_i is high in a cycle
-  double rsp_ready_p = 1.0;           // probability rsp_ready_i is high in a cycle
+  unsigned lat_min = 1, lat_max = 1; // memory response latency in cycles after the handshake (>=1)
+  double mem_ready_p = 1.0;          // probability mem_req_ready_i is high in a cycle
+  double rsp_ready_p = 1.0;          // probability rsp_ready_i is high in a cycle
 };
 
-template <class M>
-class Bench {
- public:
-  explicit Bench(uint64_t seed = 1, const std::string& fst_path = "")
+template <class M> class Bench {
+public:
+  explicit Bench(uint64_t seed = 1, const std::string &fst_path = "")
       : ctx_(std::make_unique<VerilatedContext>()), rng_(seed) {
     if (!fst_path.empty()) ctx_->traceEverOn(true);
     m_ = std::make_unique<M>(ctx_.get());
@@ -254,7 +271,9 @@ class Bench {
     }
     reset();
   }
-  ~Bench() { close(); }
+  ~Bench() {
+    close();
+  }
   void close() {
     if (tfp_) {
       tfp_->close();
@@ -268,10 +287,14 @@ class Bench {
 
   Mem mem;
   Timing timing;
-  std::string protocol_error;  // first protocol violation seen, empty if none
+  std::string protocol_error; // first protocol violation seen, empty if none
 
-  M& model() { return *m_; }
-  uint64_t cycle_count() const { return cyc_; }
+  M &model() {
+    return *m_;
+  }
+  uint64_t cycle_count() const {
+    return cyc_;
+  }
 
   void reset() {
     m_->rst_ni = 0;
@@ -282,7 +305,8 @@ class Bench {
     m_->mem_rsp_valid_i = 0;
     m_->clk_i = 0;
     m_->eval();
-    for (int i = 0; i < 3; ++i) cycle();
+    for (int i = 0; i < 3; ++i)
+      cycle();
     m_->rst_ni = 1;
     pending_ = false;
     cycle();
@@ -292,7 +316,7 @@ class Bench {
   void cycle() {
     const bool rsp_now = pending_ && cyc_ == due_;
     m_->mem_rsp_valid_i = rsp_now;
-    m_->mem_rsp_rdata_i = rsp_now ? rsp_data_ : rng_();  // garbage when not valid
+    m_->mem_rsp_rdata_i = rsp_now ? rsp_data_ : rng_(); // garbage when not valid
     m_->mem_req_ready_i = coin(timing.mem_ready_p);
     m_->clk_i = 0;
     m_->eval();
@@ -319,7 +343,7 @@ class Bench {
       ops_.push_back(op);
       if (op.we) {
         mem[op.addr] = op.wdata;
-        rsp_data_ = rng_();  // ignored by the walker
+        rsp_data_ = rng_(); // ignored by the walker
       } else {
         rsp_data_ = mem_read(mem, op.addr);
       }
@@ -338,7 +362,8 @@ class Bench {
   }
 
   void idle(unsigned n) {
-    for (unsigned i = 0; i < n; ++i) cycle();
+    for (unsigned i = 0; i < n; ++i)
+      cycle();
   }
 
   // Pulse pwc_flush_i for one cycle (walker idle).
@@ -349,7 +374,7 @@ class Bench {
   }
 
   // Runs one walk through the valid/ready handshakes and returns what the walker answered.
-  Result walk(const Request& r) {
+  Result walk(const Request &r) {
     ops_.clear();
     drive_req(r);
     m_->req_valid_i = 1;
@@ -396,8 +421,8 @@ class Bench {
     return res;
   }
 
- private:
-  void drive_req(const Request& r) {
+private:
+  void drive_req(const Request &r) {
     m_->req_va_i = r.va;
     m_->req_root_i = r.root;
     m_->req_op_i = r.op;
@@ -415,7 +440,7 @@ class Bench {
     if (p >= 1.0) return true;
     return std::uniform_real_distribution<double>(0, 1)(rng_) < p;
   }
-  void note(const char* what) {
+  void note(const char *what) {
     if (protocol_error.empty()) protocol_error = what;
   }
   void dump(uint64_t t) {
@@ -435,11 +460,13 @@ class Bench {
 
 // ---- page-table building for directed tests --------------------------------------------------
 class PageTables {
- public:
-  PageTables(Mem& mem, Params p, uint64_t first_frame = 0x100)
+public:
+  PageTables(Mem &mem, Params p, uint64_t first_frame = 0x100)
       : mem_(mem), p_(p), next_frame_(first_frame) {}
 
-  uint64_t new_table() { return (next_frame_++) << 12; }
+  uint64_t new_table() {
+    return (next_frame_++) << 12;
+  }
 
   // Maps va with a leaf at level leaf_lvl (0: 4K, 1: 2M, 2: 1G). Upper entries get
   // upper_flags (created on first use), the leaf gets leaf_flags | pa (| PS for superpages).
@@ -473,8 +500,8 @@ class PageTables {
     return table + 8 * ((va >> (12 + 9 * lvl)) & 511);
   }
 
- private:
-  Mem& mem_;
+private:
+  Mem &mem_;
   Params p_;
   uint64_t next_frame_;
 };
@@ -484,4 +511,4 @@ inline uint64_t canon(uint64_t va, unsigned va_bits) {
   return static_cast<uint64_t>(static_cast<int64_t>(va << (64 - va_bits)) >> (64 - va_bits));
 }
 
-}  // namespace rtlwalk
+} // namespace rtlwalk

@@ -23,11 +23,24 @@ static const scenario_t k_scenarios[] = {
 #define NSC (sizeof k_scenarios / sizeof k_scenarios[0])
 
 /* Cost categories for the chart: two hardware, the rest groups of kernel items. */
-enum { CAT_HW_TLB, CAT_HW_WALK, CAT_ENTRY, CAT_VMA, CAT_FRAMES, CAT_ZERO, CAT_COPY, CAT_PTE,
-       CAT_PCACHE, CAT_SIG, CAT_IO, NCAT };
+enum {
+  CAT_HW_TLB,
+  CAT_HW_WALK,
+  CAT_ENTRY,
+  CAT_VMA,
+  CAT_FRAMES,
+  CAT_ZERO,
+  CAT_COPY,
+  CAT_PTE,
+  CAT_PCACHE,
+  CAT_SIG,
+  CAT_IO,
+  NCAT
+};
 static const char *const k_cat_name[NCAT] = {
-    "HW: TLB lookups", "HW: page walk + A/D", "entry/exit/dispatch", "VMA lookup/lock",
-    "frame alloc/free", "zero 4K", "copy 4K", "PTE update + TLB inval", "page cache + reclaim",
+    "HW: TLB lookups",  "HW: page walk + A/D",    "entry/exit/dispatch",
+    "VMA lookup/lock",  "frame alloc/free",       "zero 4K",
+    "copy 4K",          "PTE update + TLB inval", "page cache + reclaim",
     "signal + syscall", "swap/file I/O"};
 static const char *const k_cat_color[NCAT] = {"#1f4e79", "#5b9bd5", "#c00000", "#ff7f0e",
                                               "#ffbf00", "#70ad47", "#a5d66f", "#7030a0",
@@ -73,8 +86,10 @@ static int write_csv(const char *dir, const sc_result_t *r) {
   if (!f) return -1;
   fprintf(f, "scenario,accesses,faults,major_faults,signals,hw_cycles,kernel_cycles,"
              "kernel_per_hw");
-  for (int i = 1; i < MMU_KF_COUNT; i++) fprintf(f, ",faults_%s", mmu_kfault_kind_name(i));
-  for (int i = 0; i < MMU_KC_COUNT; i++) fprintf(f, ",kc_%s", mmu_kcost_name(i));
+  for (int i = 1; i < MMU_KF_COUNT; i++)
+    fprintf(f, ",faults_%s", mmu_kfault_kind_name(i));
+  for (int i = 0; i < MMU_KC_COUNT; i++)
+    fprintf(f, ",kc_%s", mmu_kcost_name(i));
   fprintf(f, ",hw_tlb,hw_pwc,hw_walk,hw_ad,check\n");
   for (size_t s = 0; s < NSC; s++) {
     const mmu_kstats_t *st = &r[s].st;
@@ -82,8 +97,10 @@ static int write_csv(const char *dir, const sc_result_t *r) {
             (unsigned long long)st->accesses, (unsigned long long)st->faults,
             (unsigned long long)st->major_faults, (unsigned long long)st->signals,
             (unsigned long long)st->hw_cycles, (unsigned long long)st->kernel_cycles, ratio(st));
-    for (int i = 1; i < MMU_KF_COUNT; i++) fprintf(f, ",%llu", (unsigned long long)st->faults_by_kind[i]);
-    for (int i = 0; i < MMU_KC_COUNT; i++) fprintf(f, ",%llu", (unsigned long long)st->item_cycles[i]);
+    for (int i = 1; i < MMU_KF_COUNT; i++)
+      fprintf(f, ",%llu", (unsigned long long)st->faults_by_kind[i]);
+    for (int i = 0; i < MMU_KC_COUNT; i++)
+      fprintf(f, ",%llu", (unsigned long long)st->item_cycles[i]);
     fprintf(f, ",%llu,%llu,%llu,%llu,%s\n", (unsigned long long)st->hw.tlb,
             (unsigned long long)st->hw.pwc, (unsigned long long)st->hw.walk,
             (unsigned long long)st->hw.ad, r[s].ok ? "ok" : "FAIL");
@@ -148,7 +165,8 @@ static int write_svg(const char *dir, const sc_result_t *r) {
   for (size_t s = 0; s < NSC; s++) {
     double c[NCAT], total = 0;
     categories(&r[s].st, c);
-    for (int i = 0; i < NCAT; i++) total += c[i];
+    for (int i = 0; i < NCAT; i++)
+      total += c[i];
     int y = top + (int)s * (barh + gap);
     fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n", left - 8,
             y + barh / 2 + 4, k_scenarios[s].name);
@@ -176,32 +194,40 @@ static int write_svg(const char *dir, const sc_result_t *r) {
 }
 
 static void usage(FILE *o) {
-  fprintf(o,
-          "usage: mmusim_demo [--out DIR] [--only NAME]\n"
-          "Runs one scenario per page-fault kind through the MMU model and its firmware.\n"
-          "  -o, --out DIR    write demo.csv, demo.json and demo.svg into DIR (created)\n"
-          "  -s, --only NAME  run one scenario\n"
-          "  -l, --list       list the scenarios\n"
-          "  -h, --help       this text\n");
+  fprintf(o, "usage: mmusim_demo [--out DIR] [--only NAME]\n"
+             "Runs one scenario per page-fault kind through the MMU model and its firmware.\n"
+             "  -o, --out DIR    write demo.csv, demo.json and demo.svg into DIR (created)\n"
+             "  -s, --only NAME  run one scenario\n"
+             "  -l, --list       list the scenarios\n"
+             "  -h, --help       this text\n");
 }
 
 int main(int argc, char **argv) {
   const char *out = NULL, *only = NULL;
   static const struct option opts[] = {{"out", required_argument, 0, 'o'},
-                                        {"only", required_argument, 0, 's'},
-                                        {"list", no_argument, 0, 'l'},
-                                        {"help", no_argument, 0, 'h'},
-                                        {0, 0, 0, 0}};
+                                       {"only", required_argument, 0, 's'},
+                                       {"list", no_argument, 0, 'l'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
   int c;
   while ((c = getopt_long(argc, argv, "o:s:lh", opts, NULL)) != -1) {
     switch (c) {
-      case 'o': out = optarg; break;
-      case 's': only = optarg; break;
-      case 'l':
-        for (size_t s = 0; s < NSC; s++) printf("%-20s %s\n", k_scenarios[s].name, k_scenarios[s].what);
-        return 0;
-      case 'h': usage(stdout); return 0;
-      default: usage(stderr); return 2;
+    case 'o':
+      out = optarg;
+      break;
+    case 's':
+      only = optarg;
+      break;
+    case 'l':
+      for (size_t s = 0; s < NSC; s++)
+        printf("%-20s %s\n", k_scenarios[s].name, k_scenarios[s].what);
+      return 0;
+    case 'h':
+      usage(stdout);
+      return 0;
+    default:
+      usage(stderr);
+      return 2;
     }
   }
   if (optind < argc) {

@@ -19,7 +19,8 @@ void sc_anon(const sc_env_t *env, sc_result_t *res) {
   for (uint64_t i = 0; i < PAGES; i++) {
     uint64_t v = i * 3 + 1;
     mmu_kstore(k, pid, base + i * 4096 + 64, &v, sizeof v, &o);
-    if (o.sig != MMU_SIG_NONE || o.faults != 1) sc_fail(res, "page %llu: %u faults", (unsigned long long)i, o.faults);
+    if (o.sig != MMU_SIG_NONE || o.faults != 1)
+      sc_fail(res, "page %llu: %u faults", (unsigned long long)i, o.faults);
   }
   for (uint64_t i = 0; i < PAGES; i++) {
     uint64_t v = 0, z = 1;

@@ -73,7 +73,7 @@ void sc_file(const sc_env_t *env, sc_result_t *res) {
   mmu_kernel_stats(k, &st);
   if (res->ok)
     snprintf(res->note, sizeof res->note,
-             "%llu disk reads, %llu pages by fault-around, %llu pages written back", 
+             "%llu disk reads, %llu pages by fault-around, %llu pages written back",
              (unsigned long long)st.file_reads, (unsigned long long)st.fault_around_mapped,
              (unsigned long long)st.file_writes);
   sc_finish(mmu, k, res);

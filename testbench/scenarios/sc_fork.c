@@ -34,7 +34,8 @@ static void snapshot(sc_result_t *res, unsigned written) {
     }
     mmu_kload(k, child, base + i * 4096ull, back, sizeof back, &o);
     sc_fill(page, sizeof page, i);
-    if (memcmp(page, back, sizeof page) != 0) sc_fail(res, "child's snapshot of page %u changed", i);
+    if (memcmp(page, back, sizeof page) != 0)
+      sc_fail(res, "child's snapshot of page %u changed", i);
   }
   mmu_kstats_t st;
   mmu_kernel_stats(k, &st);

@@ -23,8 +23,8 @@ void sc_segv(const sc_env_t *env, sc_result_t *res) {
   uint64_t text, ro, heap, stack, gone;
   mmu_mmap(k, pid, 0x400000, 16 * 4096, MMU_PROT_READ | MMU_PROT_EXEC,
            MMU_MAP_PRIVATE | MMU_MAP_ANON | MMU_MAP_FIXED, -1, 0, &text);
-  mmu_mmap(k, pid, 0x600000, 4 * 4096, MMU_PROT_READ, MMU_MAP_PRIVATE | MMU_MAP_ANON | MMU_MAP_FIXED,
-           -1, 0, &ro);
+  mmu_mmap(k, pid, 0x600000, 4 * 4096, MMU_PROT_READ,
+           MMU_MAP_PRIVATE | MMU_MAP_ANON | MMU_MAP_FIXED, -1, 0, &ro);
   mmu_mmap(k, pid, 0x800000, 64 * 4096, MMU_PROT_READ | MMU_PROT_WRITE,
            MMU_MAP_PRIVATE | MMU_MAP_ANON | MMU_MAP_FIXED, -1, 0, &heap);
   mmu_mmap(k, pid, TOP - 8 * 4096, 8 * 4096, MMU_PROT_READ | MMU_PROT_WRITE,
@@ -35,9 +35,12 @@ void sc_segv(const sc_env_t *env, sc_result_t *res) {
   uint8_t buf[64];
   memset(buf, 0x90, sizeof buf);
   /* Normal work first: run the text, use the heap and the stack, read the constants. */
-  for (int i = 0; i < 16; i++) mmu_kfetch(k, pid, text + i * 4096ull, buf, 16, &o);
-  for (int i = 0; i < 64; i++) mmu_kstore(k, pid, heap + i * 4096ull, buf, sizeof buf, &o);
-  for (int i = 0; i < 4; i++) mmu_kload(k, pid, ro + i * 4096ull, buf, 16, &o);
+  for (int i = 0; i < 16; i++)
+    mmu_kfetch(k, pid, text + i * 4096ull, buf, 16, &o);
+  for (int i = 0; i < 64; i++)
+    mmu_kstore(k, pid, heap + i * 4096ull, buf, sizeof buf, &o);
+  for (int i = 0; i < 4; i++)
+    mmu_kload(k, pid, ro + i * 4096ull, buf, 16, &o);
   mmu_kstore(k, pid, TOP - 256, buf, sizeof buf, &o); /* "shellcode" lands on the stack */
   mmu_kstore(k, pid, gone, buf, 8, &o);
   mmu_munmap(k, pid, gone, 4 * 4096);

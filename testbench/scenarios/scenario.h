@@ -13,8 +13,8 @@ typedef struct sc_env {
 
 typedef struct sc_result {
   mmu_kstats_t st;
-  bool ok;          /* the scenario's own checks of the state it produced */
-  char note[160];   /* what was checked, or what failed */
+  bool ok;        /* the scenario's own checks of the state it produced */
+  char note[160]; /* what was checked, or what failed */
 } sc_result_t;
 
 typedef struct scenario {

@@ -12,7 +12,9 @@ Mmu::Mmu(const mmu_config_t *cfg) {
   EXPECT_EQ(mmu_space_create(m_, 1), MMU_OK);
 }
 
-Mmu::~Mmu() { mmu_destroy(m_); }
+Mmu::~Mmu() {
+  mmu_destroy(m_);
+}
 
 mmu_result_t Mmu::Translate(uint64_t va, mmu_op_t op, bool user, uint16_t asid) {
   mmu_access_t a{va, op, user, false, asid};
@@ -36,9 +38,12 @@ uint64_t Mmu::Read64(uint64_t pa) const {
 
 int Levels(mmu_format_t f) {
   switch (f) {
-    case MMU_FMT_X86_64_5L: return 5;
-    case MMU_FMT_SV39: return 3;
-    default: return 4;
+  case MMU_FMT_X86_64_5L:
+    return 5;
+  case MMU_FMT_SV39:
+    return 3;
+  default:
+    return 4;
   }
 }
 
@@ -67,11 +72,14 @@ uint64_t HandTables::MakeTableEntry(uint64_t table) const {
   return x86_ ? (table | upper_) : (((table >> 12) << 10) | upper_);
 }
 
-static uint64_t Index(uint64_t va, int level) { return (va >> (12 + 9 * level)) & 511; }
+static uint64_t Index(uint64_t va, int level) {
+  return (va >> (12 + 9 * level)) & 511;
+}
 
 uint64_t HandTables::EntryAddr(uint64_t va, int level) const {
   uint64_t table = root_;
-  for (int l = levels_ - 1; l > level; l--) table = TableAddrOf(mmu_.Read64(table + 8 * Index(va, l)));
+  for (int l = levels_ - 1; l > level; l--)
+    table = TableAddrOf(mmu_.Read64(table + 8 * Index(va, l)));
   return table + 8 * Index(va, level);
 }
 
@@ -101,4 +109,4 @@ uint64_t HandTables::Map(uint64_t va, uint64_t pa, int level, uint64_t leaf_bits
   return a;
 }
 
-}  // namespace mmutest
+} // namespace mmutest

@@ -121,9 +121,12 @@ bool cli_parse_vma(const char *s, cli_vma_t *v, char *err, size_t len) {
     e++;
     v->prot = 0;
     for (; *e && *e != ':'; e++) {
-      if (*e == 'r') v->prot |= MMU_PROT_READ;
-      else if (*e == 'w') v->prot |= MMU_PROT_WRITE;
-      else if (*e == 'x') v->prot |= MMU_PROT_EXEC;
+      if (*e == 'r')
+        v->prot |= MMU_PROT_READ;
+      else if (*e == 'w')
+        v->prot |= MMU_PROT_WRITE;
+      else if (*e == 'x')
+        v->prot |= MMU_PROT_EXEC;
       else if (*e != '-') {
         snprintf(err, len, "--vma '%s': PROT is a combination of r, w, x (or -)", s);
         return false;
@@ -131,7 +134,8 @@ bool cli_parse_vma(const char *s, cli_vma_t *v, char *err, size_t len) {
     }
     if (*e == ':') {
       e++;
-      if (!strcmp(e, "stack")) v->stack = true;
+      if (!strcmp(e, "stack"))
+        v->stack = true;
       else if (strcmp(e, "anon")) {
         snprintf(err, len, "--vma '%s': KIND is anon or stack", s);
         return false;

@@ -98,58 +98,83 @@ static int parse_opts(int argc, char **argv, opts_t *o) {
   opterr = 0;
   while ((c = getopt_long(argc, argv, ":c:k:f:m:n:jo:Vh", lo, NULL)) != -1) {
     switch (c) {
-      case 'c': o->config = optarg; break;
-      case 'k': o->kconfig = optarg; break;
-      case 'f':
-        if (!strcmp(optarg, "auto")) o->fmt = MMU_TRACE_AUTO;
-        else if (!strcmp(optarg, "text")) o->fmt = MMU_TRACE_TEXT;
-        else if (!strcmp(optarg, "lackey")) o->fmt = MMU_TRACE_LACKEY;
-        else {
-          fprintf(stderr, "mmusim: --format: '%s' is not auto, text or lackey\n", optarg);
-          return 2;
-        }
-        break;
-      case 'm':
-        if (o->nvma == MAX_VMAS) {
-          fprintf(stderr, "mmusim: --vma: at most %d\n", MAX_VMAS);
-          return 2;
-        }
-        if (!cli_parse_vma(optarg, &o->vma[o->nvma], err, sizeof err)) {
-          fprintf(stderr, "mmusim: %s\n", err);
-          return 2;
-        }
-        o->nvma++;
-        break;
-      case O_MAXF:
-      case O_SWAP:
-        if (!parse_u64(optarg, &u) || u > (1ull << 32)) {
-          fprintf(stderr, "mmusim: --%s: '%s' is not a number 0..2^32\n",
-                  c == O_MAXF ? "max-frames" : "swap-slots", optarg);
-          return 2;
-        }
-        if (c == O_MAXF) o->max_frames = (int64_t)u;
-        else o->swap_slots = (int64_t)u;
-        break;
-      case 'n':
-        if (!parse_u64(optarg, &o->limit) || !o->limit) {
-          fprintf(stderr, "mmusim: --limit: '%s' is not a positive number\n", optarg);
-          return 2;
-        }
-        break;
-      case 'j': o->out = OUT_JSON; break;
-      case O_CSV: o->out = OUT_CSV; break;
-      case 'o': o->output = optarg; break;
-      case O_PROG: o->progress = 1; break;
-      case O_NOPROG: o->progress = 0; break;
-      case O_COSTS: o->costs = true; break;
-      case 'V': printf("mmusim %s\n", mmu_version()); exit(0);
-      case 'h': usage(stdout); exit(0);
-      case ':':
-        fprintf(stderr, "mmusim: option '%s' needs an argument\n", argv[optind - 1]);
+    case 'c':
+      o->config = optarg;
+      break;
+    case 'k':
+      o->kconfig = optarg;
+      break;
+    case 'f':
+      if (!strcmp(optarg, "auto"))
+        o->fmt = MMU_TRACE_AUTO;
+      else if (!strcmp(optarg, "text"))
+        o->fmt = MMU_TRACE_TEXT;
+      else if (!strcmp(optarg, "lackey"))
+        o->fmt = MMU_TRACE_LACKEY;
+      else {
+        fprintf(stderr, "mmusim: --format: '%s' is not auto, text or lackey\n", optarg);
         return 2;
-      default:
-        fprintf(stderr, "mmusim: unknown option '%s' (see --help)\n", argv[optind - 1]);
+      }
+      break;
+    case 'm':
+      if (o->nvma == MAX_VMAS) {
+        fprintf(stderr, "mmusim: --vma: at most %d\n", MAX_VMAS);
         return 2;
+      }
+      if (!cli_parse_vma(optarg, &o->vma[o->nvma], err, sizeof err)) {
+        fprintf(stderr, "mmusim: %s\n", err);
+        return 2;
+      }
+      o->nvma++;
+      break;
+    case O_MAXF:
+    case O_SWAP:
+      if (!parse_u64(optarg, &u) || u > (1ull << 32)) {
+        fprintf(stderr, "mmusim: --%s: '%s' is not a number 0..2^32\n",
+                c == O_MAXF ? "max-frames" : "swap-slots", optarg);
+        return 2;
+      }
+      if (c == O_MAXF)
+        o->max_frames = (int64_t)u;
+      else
+        o->swap_slots = (int64_t)u;
+      break;
+    case 'n':
+      if (!parse_u64(optarg, &o->limit) || !o->limit) {
+        fprintf(stderr, "mmusim: --limit: '%s' is not a positive number\n", optarg);
+        return 2;
+      }
+      break;
+    case 'j':
+      o->out = OUT_JSON;
+      break;
+    case O_CSV:
+      o->out = OUT_CSV;
+      break;
+    case 'o':
+      o->output = optarg;
+      break;
+    case O_PROG:
+      o->progress = 1;
+      break;
+    case O_NOPROG:
+      o->progress = 0;
+      break;
+    case O_COSTS:
+      o->costs = true;
+      break;
+    case 'V':
+      printf("mmusim %s\n", mmu_version());
+      exit(0);
+    case 'h':
+      usage(stdout);
+      exit(0);
+    case ':':
+      fprintf(stderr, "mmusim: option '%s' needs an argument\n", argv[optind - 1]);
+      return 2;
+    default:
+      fprintf(stderr, "mmusim: unknown option '%s' (see --help)\n", argv[optind - 1]);
+      return 2;
     }
   }
   if (o->costs) return 0;
@@ -176,7 +201,8 @@ static uint64_t count_lines(const char *path) {
   uint64_t n = 0;
   size_t r;
   while ((r = fread(buf, 1, sizeof buf, f)) > 0)
-    for (char *p = buf; (p = memchr(p, '\n', (size_t)(buf + r - p))); p++) n++;
+    for (char *p = buf; (p = memchr(p, '\n', (size_t)(buf + r - p))); p++)
+      n++;
   fclose(f);
   return n;
 }
@@ -221,8 +247,9 @@ static void print_text(FILE *o, const opts_t *op, const report_t *r) {
   fprintf(o, "records          %" PRIu64 "\n", r->records);
   fprintf(o, "accesses         %" PRIu64 " (translations %" PRIu64 ")\n", k->accesses,
           k->translations);
-  fprintf(o, "dTLB / iTLB / L2 hits  %" PRIu64 "/%" PRIu64 "  %" PRIu64 "/%" PRIu64 "  %" PRIu64
-             "/%" PRIu64 "  (hits/lookups)\n",
+  fprintf(o,
+          "dTLB / iTLB / L2 hits  %" PRIu64 "/%" PRIu64 "  %" PRIu64 "/%" PRIu64 "  %" PRIu64
+          "/%" PRIu64 "  (hits/lookups)\n",
           m->dtlb.hits, m->dtlb.lookups, m->itlb.hits, m->itlb.lookups, m->stlb.hits,
           m->stlb.lookups);
   fprintf(o, "page walks       %" PRIu64 " (%" PRIu64 " PTE loads)\n", m->walks, m->walk_reads);
@@ -238,12 +265,13 @@ static void print_text(FILE *o, const opts_t *op, const report_t *r) {
   fprintf(o, "frames           %" PRIu64 " in use, %" PRIu64 " peak\n", k->frames_used,
           k->frames_peak);
   fprintf(o, "\ncycles\n");
-  fprintf(o, "  hardware       %14" PRIu64 "  (%5.1f%%)  tlb %" PRIu64 ", pwc %" PRIu64
-             ", walk %" PRIu64 ", a/d %" PRIu64 "\n",
+  fprintf(o,
+          "  hardware       %14" PRIu64 "  (%5.1f%%)  tlb %" PRIu64 ", pwc %" PRIu64
+          ", walk %" PRIu64 ", a/d %" PRIu64 "\n",
           k->hw_cycles, total ? 100.0 * k->hw_cycles / total : 0.0, k->hw.tlb, k->hw.pwc,
           k->hw.walk, k->hw.ad);
-  fprintf(o, "  kernel         %14" PRIu64 "  (%5.1f%%)  faults %" PRIu64 ", syscalls %" PRIu64
-             "\n",
+  fprintf(o,
+          "  kernel         %14" PRIu64 "  (%5.1f%%)  faults %" PRIu64 ", syscalls %" PRIu64 "\n",
           k->kernel_cycles, total ? 100.0 * k->kernel_cycles / total : 0.0, k->fault_cycles,
           k->syscall_cycles);
   fprintf(o, "  kernel/hardware %.3f\n", ratio(r));
@@ -258,14 +286,19 @@ static void print_csv(FILE *o, const report_t *r) {
   const mmu_kstats_t *k = &r->k;
   fprintf(o, "records,accesses,translations,faults,major_faults,signals,hw_cycles,kernel_cycles,"
              "kernel_per_hw,hw_tlb,hw_pwc,hw_walk,hw_ad");
-  for (int i = 1; i < MMU_KF_COUNT; i++) fprintf(o, ",faults_%s", mmu_kfault_kind_name(i));
-  for (int i = 0; i < MMU_KC_COUNT; i++) fprintf(o, ",kc_%s", mmu_kcost_name(i));
-  fprintf(o, "\n%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-             ",%" PRIu64 ",%.6f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64,
+  for (int i = 1; i < MMU_KF_COUNT; i++)
+    fprintf(o, ",faults_%s", mmu_kfault_kind_name(i));
+  for (int i = 0; i < MMU_KC_COUNT; i++)
+    fprintf(o, ",kc_%s", mmu_kcost_name(i));
+  fprintf(o,
+          "\n%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+          ",%" PRIu64 ",%.6f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64,
           r->records, k->accesses, k->translations, k->faults, k->major_faults, k->signals,
           k->hw_cycles, k->kernel_cycles, ratio(r), k->hw.tlb, k->hw.pwc, k->hw.walk, k->hw.ad);
-  for (int i = 1; i < MMU_KF_COUNT; i++) fprintf(o, ",%" PRIu64, k->faults_by_kind[i]);
-  for (int i = 0; i < MMU_KC_COUNT; i++) fprintf(o, ",%" PRIu64, k->item_cycles[i]);
+  for (int i = 1; i < MMU_KF_COUNT; i++)
+    fprintf(o, ",%" PRIu64, k->faults_by_kind[i]);
+  for (int i = 0; i < MMU_KC_COUNT; i++)
+    fprintf(o, ",%" PRIu64, k->item_cycles[i]);
   fprintf(o, "\n");
 }
 
@@ -346,9 +379,10 @@ int main(int argc, char **argv) {
   /* The address space: the declared VMAs, or all of user space as one anonymous VMA. */
   uint64_t got;
   if (op.nvma == 0) {
-    uint64_t top = (1ull << (cfg.format == MMU_FMT_X86_64_5L   ? 56
-                             : cfg.format == MMU_FMT_SV39       ? 38
-                                                                : 47)) - 4096;
+    uint64_t top = (1ull << (cfg.format == MMU_FMT_X86_64_5L ? 56
+                             : cfg.format == MMU_FMT_SV39    ? 38
+                                                             : 47)) -
+                   4096;
     s = mmu_mmap(k, pid, 0x10000, top - 0x10000, MMU_PROT_READ | MMU_PROT_WRITE | MMU_PROT_EXEC,
                  MMU_MAP_PRIVATE | MMU_MAP_ANON | MMU_MAP_FIXED, -1, 0, &got);
   }
@@ -357,8 +391,9 @@ int main(int argc, char **argv) {
     s = mmu_mmap(k, pid, v->start, v->end - v->start, v->prot,
                  MMU_MAP_PRIVATE | MMU_MAP_ANON | MMU_MAP_FIXED | (v->stack ? MMU_MAP_STACK : 0),
                  -1, 0, &got);
-    if (s) fprintf(stderr, "mmusim: --vma %#" PRIx64 "-%#" PRIx64 ": %s\n", v->start, v->end,
-                   mmu_strerror(s));
+    if (s)
+      fprintf(stderr, "mmusim: --vma %#" PRIx64 "-%#" PRIx64 ": %s\n", v->start, v->end,
+              mmu_strerror(s));
   }
   if (s) {
     if (op.nvma == 0) fprintf(stderr, "mmusim: default VMA: %s\n", mmu_strerror(s));
@@ -410,9 +445,12 @@ int main(int argc, char **argv) {
       fprintf(stderr, "mmusim: cannot write '%s': %s\n", op.output, strerror(errno));
       rc = 1;
     } else {
-      if (op.out == OUT_JSON) print_json(o, &op, &r);
-      else if (op.out == OUT_CSV) print_csv(o, &r);
-      else print_text(o, &op, &r);
+      if (op.out == OUT_JSON)
+        print_json(o, &op, &r);
+      else if (op.out == OUT_CSV)
+        print_csv(o, &r);
+      else
+        print_text(o, &op, &r);
       if (o != stdout && fclose(o) != 0) {
         fprintf(stderr, "mmusim: cannot write '%s': %s\n", op.output, strerror(errno));
         rc = 1;
