@@ -23,6 +23,28 @@ bool fw_map_del(fw_map_t *m, uint64_t key);
 /* Copies the keys (sorted ascending) into a new array; *n its length. NULL + n=0 when empty. */
 mmu_status_t fw_map_keys(const fw_map_t *m, uint64_t **keys, size_t *n);
 
+/* ---- a set of page numbers: 512-bit leaves (one per 2 MiB of address space) found through an
+ * fw_map, so that neighbouring pages share a leaf and a cache line ---- */
+#define FW_PLEAF_SHIFT 9
+typedef struct fw_pleaf {
+  uint64_t bits[(1u << FW_PLEAF_SHIFT) / 64];
+  uint32_t n; /* bits set */
+} fw_pleaf_t;
+
+typedef struct fw_pageset {
+  fw_map_t leaves; /* vpn >> FW_PLEAF_SHIFT -> fw_pleaf_t * */
+  size_t count;    /* pages in the set */
+  uint64_t last_key;
+  fw_pleaf_t *last; /* the leaf used last, or NULL */
+} fw_pageset_t;
+
+void fw_pageset_free(fw_pageset_t *s);
+bool fw_pageset_has(const fw_pageset_t *s, uint64_t vpn);
+mmu_status_t fw_pageset_add(fw_pageset_t *s, uint64_t vpn);
+void fw_pageset_del(fw_pageset_t *s, uint64_t vpn);
+/* Copies the page numbers (ascending) into a new array; *n its length. NULL + n=0 when empty. */
+mmu_status_t fw_pageset_keys(const fw_pageset_t *s, uint64_t **keys, size_t *n);
+
 /* ---- frames ---- */
 typedef struct fw_rmap {
   uint32_t pid;
@@ -31,16 +53,24 @@ typedef struct fw_rmap {
 
 typedef struct fw_pcpage fw_pcpage_t;
 
+#define FW_RMAP_INLINE 2
+
+/* Frames live in chunks of a table indexed by frame number (see fw_frame_of); a frame struct
+ * never moves, and is reused when its physical frame is allocated again. */
 typedef struct fw_frame {
   uint64_t pa;
+  bool live; /* allocated by the kernel (else a free slot of the frame table) */
   uint32_t refs; /* mappings + 1 while in the page cache */
   uint32_t pins; /* held by an operation in progress: reclaim skips it */
   bool referenced; /* software referenced bit (page-cache lookups) */
   fw_pcpage_t *pc; /* non-NULL: a page-cache frame */
-  fw_rmap_t *rmap;
+  fw_rmap_t *rmap; /* rmap_inline until more than FW_RMAP_INLINE mappings */
   uint32_t nrmap, caprmap;
   struct fw_frame *prev, *next; /* the clock ring */
+  fw_rmap_t rmap_inline[FW_RMAP_INLINE];
 } fw_frame_t;
+
+#define FW_FRAME_CHUNK_SHIFT 9 /* frame structs per chunk of the frame table: 512 */
 
 struct fw_pcpage {
   uint32_t file;
@@ -71,7 +101,7 @@ typedef struct fw_proc {
   uint16_t asid;
   fw_vma_t *vma;
   size_t nvma, capvma;
-  fw_map_t pages; /* vpn -> 1 for every PTE this process has (present or swap entry) */
+  fw_pageset_t pages; /* the vpn of every PTE this process has (present or swap entry) */
   uint64_t signals;
 } fw_proc_t;
 
@@ -89,7 +119,8 @@ struct mmu_kernel {
   uint64_t mmap_base;
   uint64_t kernel_page;        /* the supervisor page mapped at MMU_KERNEL_VA */
   fw_proc_t *procs[FW_MAX_PID + 1];
-  fw_map_t frames;             /* pfn -> fw_frame_t * */
+  fw_frame_t **frame_dir;      /* pfn >> FW_FRAME_CHUNK_SHIFT -> chunk of frame structs */
+  uint64_t frame_dir_len;
   fw_frame_t *hand;            /* clock hand; NULL when no frames */
   uint64_t nframes;
   fw_map_t pcache;             /* file << 44 | pgoff -> fw_pcpage_t * */

@@ -192,7 +192,8 @@ static void kernel_free(void *ext) {
     fw_frame_put(k, f);
   }
   free(k->files);
-  fw_map_free(&k->frames);
+  for (uint64_t i = 0; i < k->frame_dir_len; i++) free(k->frame_dir[i]);
+  free(k->frame_dir);
   fw_map_free(&k->pcache);
   for (uint64_t i = 0; k->swap.data && i < k->swap.nslots; i++) free(k->swap.data[i]);
   free(k->swap.data);
@@ -272,7 +273,7 @@ static void file_unref(mmu_kernel_t *k, int32_t file);
 static void proc_free(mmu_kernel_t *k, fw_proc_t *p) {
   uint64_t *keys;
   size_t n;
-  if (fw_map_keys(&p->pages, &keys, &n) == MMU_OK) {
+  if (fw_pageset_keys(&p->pages, &keys, &n) == MMU_OK) {
     for (size_t i = 0; i < n; i++) fw_zap(k, p, keys[i] << 12, false);
     free(keys);
   }
@@ -281,7 +282,7 @@ static void proc_free(mmu_kernel_t *k, fw_proc_t *p) {
   mmu_space_destroy(k->mmu, p->asid);
   mmu_invalidate(k->mmu, MMU_INVAL_ASID, p->asid, 0);
   k->procs[p->pid] = NULL;
-  fw_map_free(&p->pages);
+  fw_pageset_free(&p->pages);
   free(p->vma);
   free(p);
 }
@@ -426,19 +427,19 @@ static mmu_status_t pages_in(const fw_proc_t *p, uint64_t a, uint64_t b, uint64_
   *out = NULL;
   *n = 0;
   uint64_t span = (b - a) / FW_PAGE;
-  if (span <= p->pages.used) {
+  if (span <= p->pages.count) {
     uint64_t *v = malloc((span ? span : 1) * sizeof *v);
     if (!v) return MMU_ERR_NOMEM;
     size_t c = 0;
     for (uint64_t va = a; va < b; va += FW_PAGE)
-      if (fw_map_get(&p->pages, va >> 12, NULL)) v[c++] = va >> 12;
+      if (fw_pageset_has(&p->pages, va >> 12)) v[c++] = va >> 12;
     *out = v;
     *n = c;
     return MMU_OK;
   }
   uint64_t *keys;
   size_t m;
-  mmu_status_t s = fw_map_keys(&p->pages, &keys, &m);
+  mmu_status_t s = fw_pageset_keys(&p->pages, &keys, &m);
   if (s) return s;
   size_t c = 0;
   for (size_t i = 0; i < m; i++)
@@ -684,7 +685,7 @@ mmu_status_t mmu_proc_fork(mmu_kernel_t *k, uint32_t parent, uint32_t *child) {
   }
   uint64_t *keys = NULL;
   size_t n = 0;
-  if (!s) s = fw_map_keys(&pp->pages, &keys, &n);
+  if (!s) s = fw_pageset_keys(&pp->pages, &keys, &n);
   for (size_t i = 0; i < n && !s; i++) {
     uint64_t va = keys[i] << 12, pte = fw_pte_get(k, pp, va), slot;
     fw_vma_t *v = fw_find_vma(pp, va);

@@ -111,3 +111,94 @@ mmu_status_t fw_map_keys(const fw_map_t *m, uint64_t **keys, size_t *n) {
   *n = c;
   return MMU_OK;
 }
+
+/* ---- page sets ---- */
+#define PLEAF_PAGES (1u << FW_PLEAF_SHIFT)
+
+void fw_pageset_free(fw_pageset_t *s) {
+  for (size_t i = 0; i < s->leaves.cap; i++)
+    if (s->leaves.state[i] == 1) free((fw_pleaf_t *)(uintptr_t)s->leaves.vals[i]);
+  fw_map_free(&s->leaves);
+  memset(s, 0, sizeof *s);
+}
+
+static fw_pleaf_t *leaf_of(const fw_pageset_t *s, uint64_t key) {
+  if (s->last && s->last_key == key) return s->last;
+  uint64_t v;
+  return fw_map_get(&s->leaves, key, &v) ? (fw_pleaf_t *)(uintptr_t)v : NULL;
+}
+
+static bool leaf_bit(const fw_pleaf_t *l, uint64_t vpn) {
+  unsigned b = (unsigned)(vpn & (PLEAF_PAGES - 1));
+  return (l->bits[b / 64] >> (b % 64)) & 1;
+}
+
+bool fw_pageset_has(const fw_pageset_t *s, uint64_t vpn) {
+  const fw_pleaf_t *l = leaf_of(s, vpn >> FW_PLEAF_SHIFT);
+  return l && leaf_bit(l, vpn);
+}
+
+mmu_status_t fw_pageset_add(fw_pageset_t *s, uint64_t vpn) {
+  uint64_t key = vpn >> FW_PLEAF_SHIFT;
+  fw_pleaf_t *l = leaf_of(s, key);
+  if (!l) {
+    if (!(l = calloc(1, sizeof *l))) return MMU_ERR_NOMEM;
+    mmu_status_t st = fw_map_put(&s->leaves, key, (uint64_t)(uintptr_t)l);
+    if (st) {
+      free(l);
+      return st;
+    }
+  }
+  s->last_key = key;
+  s->last = l;
+  if (leaf_bit(l, vpn)) return MMU_OK;
+  unsigned b = (unsigned)(vpn & (PLEAF_PAGES - 1));
+  l->bits[b / 64] |= 1ull << (b % 64);
+  l->n++;
+  s->count++;
+  return MMU_OK;
+}
+
+void fw_pageset_del(fw_pageset_t *s, uint64_t vpn) {
+  uint64_t key = vpn >> FW_PLEAF_SHIFT;
+  fw_pleaf_t *l = leaf_of(s, key);
+  if (!l || !leaf_bit(l, vpn)) return;
+  unsigned b = (unsigned)(vpn & (PLEAF_PAGES - 1));
+  l->bits[b / 64] &= ~(1ull << (b % 64));
+  l->n--;
+  s->count--;
+  if (l->n) {
+    s->last_key = key;
+    s->last = l;
+    return;
+  }
+  fw_map_del(&s->leaves, key);
+  free(l);
+  if (s->last == l) s->last = NULL;
+}
+
+mmu_status_t fw_pageset_keys(const fw_pageset_t *s, uint64_t **keys, size_t *n) {
+  *keys = NULL;
+  *n = 0;
+  if (!s->count) return MMU_OK;
+  uint64_t *lk;
+  size_t nl;
+  mmu_status_t st = fw_map_keys(&s->leaves, &lk, &nl);
+  if (st) return st;
+  uint64_t *out = malloc(s->count * sizeof *out);
+  if (!out) {
+    free(lk);
+    return MMU_ERR_NOMEM;
+  }
+  size_t c = 0;
+  for (size_t i = 0; i < nl; i++) {
+    const fw_pleaf_t *l = leaf_of(s, lk[i]);
+    for (unsigned w = 0; w < PLEAF_PAGES / 64; w++)
+      for (uint64_t bits = l->bits[w]; bits; bits &= bits - 1)
+        out[c++] = (lk[i] << FW_PLEAF_SHIFT) | (w * 64 + (unsigned)__builtin_ctzll(bits));
+  }
+  free(lk);
+  *keys = out;
+  *n = c;
+  return MMU_OK;
+}

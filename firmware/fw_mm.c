@@ -61,9 +61,9 @@ mmu_status_t fw_pte_write(mmu_kernel_t *k, fw_proc_t *p, uint64_t va, uint64_t p
   if (s) return s;
   fw_charge(k, MMU_KC_PTE_UPDATE, 1);
   if (pte)
-    s = fw_map_put(&p->pages, va >> 12, 1);
+    s = fw_pageset_add(&p->pages, va >> 12);
   else
-    fw_map_del(&p->pages, va >> 12);
+    fw_pageset_del(&p->pages, va >> 12);
   return s;
 }
 
@@ -74,15 +74,36 @@ void fw_tlb_page(mmu_kernel_t *k, fw_proc_t *p, uint64_t va) {
 
 /* ---- frames ---- */
 fw_frame_t *fw_frame_of(const mmu_kernel_t *k, uint64_t pa) {
-  uint64_t v;
-  return fw_map_get(&k->frames, pa >> 12, &v) ? (fw_frame_t *)(uintptr_t)v : NULL;
+  uint64_t pfn = pa >> 12, c = pfn >> FW_FRAME_CHUNK_SHIFT;
+  if (c >= k->frame_dir_len || !k->frame_dir[c]) return NULL;
+  fw_frame_t *f = &k->frame_dir[c][pfn & ((1u << FW_FRAME_CHUNK_SHIFT) - 1)];
+  return f->live ? f : NULL;
+}
+
+/* The frame-table slot of pfn, allocating the directory and chunk as needed; NULL = no memory. */
+static fw_frame_t *frame_slot(mmu_kernel_t *k, uint64_t pfn) {
+  uint64_t c = pfn >> FW_FRAME_CHUNK_SHIFT;
+  if (c >= k->frame_dir_len) {
+    uint64_t len = c + 1 > 2 * k->frame_dir_len ? c + 1 : 2 * k->frame_dir_len;
+    fw_frame_t **d = realloc(k->frame_dir, len * sizeof *d);
+    if (!d) return NULL;
+    memset(d + k->frame_dir_len, 0, (len - k->frame_dir_len) * sizeof *d);
+    k->frame_dir = d;
+    k->frame_dir_len = len;
+  }
+  if (!k->frame_dir[c] &&
+      !(k->frame_dir[c] = calloc(1u << FW_FRAME_CHUNK_SHIFT, sizeof **k->frame_dir)))
+    return NULL;
+  return &k->frame_dir[c][pfn & ((1u << FW_FRAME_CHUNK_SHIFT) - 1)];
 }
 
 mmu_status_t fw_rmap_add(fw_frame_t *f, uint32_t pid, uint64_t va) {
   if (f->nrmap == f->caprmap) {
-    uint32_t cap = f->caprmap ? f->caprmap * 2 : 2;
-    fw_rmap_t *r = realloc(f->rmap, cap * sizeof *r);
+    uint32_t cap = f->caprmap * 2;
+    bool inl = f->rmap == f->rmap_inline;
+    fw_rmap_t *r = inl ? malloc(cap * sizeof *r) : realloc(f->rmap, cap * sizeof *r);
     if (!r) return MMU_ERR_NOMEM;
+    if (inl) memcpy(r, f->rmap_inline, f->nrmap * sizeof *r);
     f->rmap = r;
     f->caprmap = cap;
   }
@@ -120,12 +141,11 @@ static void ring_remove(mmu_kernel_t *k, fw_frame_t *f) {
 
 static void frame_free(mmu_kernel_t *k, fw_frame_t *f) {
   ring_remove(k, f);
-  fw_map_del(&k->frames, f->pa >> 12);
   mmu_frame_free(k->mmu, f->pa);
   fw_charge(k, MMU_KC_FRAME_FREE, 1);
   k->st.frames_used = k->nframes;
-  free(f->rmap);
-  free(f);
+  if (f->rmap != f->rmap_inline) free(f->rmap);
+  f->live = false;
 }
 
 void fw_frame_put(mmu_kernel_t *k, fw_frame_t *f) {
@@ -145,14 +165,13 @@ fw_frame_t *fw_frame_new(mmu_kernel_t *k) {
   mmu_status_t s = mmu_frame_alloc(k->mmu, &pa);
   if (s == MMU_ERR_NO_FRAME && reclaim_one(k)) s = mmu_frame_alloc(k->mmu, &pa);
   if (s) return NULL;
-  fw_frame_t *f = calloc(1, sizeof *f);
-  if (!f || fw_map_put(&k->frames, pa >> 12, (uint64_t)(uintptr_t)f)) {
-    free(f);
+  fw_frame_t *f = frame_slot(k, pa >> 12);
+  if (!f) {
     mmu_frame_free(k->mmu, pa);
     return NULL;
   }
-  f->pa = pa;
-  f->pins = 1;
+  *f = (fw_frame_t){.pa = pa, .live = true, .pins = 1, .caprmap = FW_RMAP_INLINE};
+  f->rmap = f->rmap_inline;
   ring_insert(k, f);
   fw_charge(k, MMU_KC_FRAME_ALLOC, 1);
   k->st.frames_used = k->nframes;
@@ -373,7 +392,7 @@ void fw_zap(mmu_kernel_t *k, fw_proc_t *p, uint64_t va, bool inval) {
   va &= FW_PAGE_MASK;
   uint64_t pte = fw_pte_get(k, p, va), slot;
   if (!pte) {
-    fw_map_del(&p->pages, va >> 12);
+    fw_pageset_del(&p->pages, va >> 12);
     return;
   }
   mmu_pte_fields_t fl;
