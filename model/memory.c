@@ -197,12 +197,18 @@ static inline uint64_t *cache_set(cache_level_t *l, uint64_t line) {
   return &l->tag[set * l->ways];
 }
 
+/* Moves tag[0 .. n-1] up by one way; a loop rather than memmove, whose call costs more than
+ * the few words a set holds. */
+static inline void shift_down(uint64_t *tag, uint32_t n) {
+  for (uint32_t i = n; i > 0; i--) tag[i] = tag[i - 1];
+}
+
 /* A hit moves the line to the front of its set. */
 static bool cache_probe(cache_level_t *l, uint64_t line) {
   uint64_t *tag = cache_set(l, line), want = line + 1;
   for (uint32_t w = 0; w < l->ways; w++) {
     if (tag[w] == want) {
-      memmove(tag + 1, tag, w * sizeof *tag);
+      shift_down(tag, w);
       tag[0] = want;
       return true;
     }
@@ -214,7 +220,7 @@ static bool cache_probe(cache_level_t *l, uint64_t line) {
 /* Inserts at the front; the tail entry (an invalid one if any, else the LRU line) drops. */
 static void cache_fill(cache_level_t *l, uint64_t line) {
   uint64_t *tag = cache_set(l, line);
-  memmove(tag + 1, tag, (l->ways - 1) * sizeof *tag);
+  shift_down(tag, l->ways - 1);
   tag[0] = line + 1;
 }
 

@@ -46,14 +46,6 @@ mmu_walk_env_t mmu_core_walk_env(mmu_t *m, bool timed) {
                           .timed = timed};
 }
 
-static void result_from_entry(mmu_result_t *out, const mmu_tlb_entry_t *e, uint64_t va) {
-  out->pa = e->base | (va & ((1ull << mmu_page_shift((mmu_page_size_t)e->size)) - 1));
-  out->size = (mmu_page_size_t)e->size;
-  out->writable = e->w;
-  out->user = e->u;
-  out->executable = e->x;
-}
-
 /* A TLB hit whose cached rights forbid the access faults like the walk would; the TLB entry is
  * dropped, as x86 does on a page fault (SDM 4.10.4.1). The record's PTE is looked up for info. */
 static void tlb_fault(mmu_t *m, const mmu_access_t *acc, const mmu_tlb_entry_t *e,
@@ -70,44 +62,27 @@ static void tlb_fault(mmu_t *m, const mmu_access_t *acc, const mmu_tlb_entry_t *
   mmu_tlb_drop(m->stlb, acc->va, acc->asid);
 }
 
-void mmu_core_translate(mmu_t *m, const mmu_access_t *acc, mmu_result_t *out, bool timed) {
-  /* Field by field rather than memset (which compiles to a slow-starting `rep stos`). */
+/* The result of an access that no TLB answered without a walk (miss, fault, D update): the
+ * "nothing yet" record, field by field rather than memset (a slow-starting `rep stos`). */
+static void result_start(mmu_result_t *out, const mmu_access_t *acc, mmu_hit_where_t where,
+                         uint64_t tlb_cycles) {
   out->pa = 0;
   out->size = MMU_PAGE_4K;
-  out->where = MMU_HIT_NONE;
+  out->where = where;
   out->pwc_level = -1;
   out->walk_reads = out->walk_writes = 0;
   out->writable = out->user = out->executable = false;
-  out->cycles = (mmu_cycles_t){0, 0, 0, 0, 0};
+  out->cycles = (mmu_cycles_t){tlb_cycles, 0, 0, 0, 0};
   mmu_fault_none(&out->fault, acc, -1, 0, 0);
-  if (timed) m->st.translations++;
+}
 
-  mmu_tlb_t *l1 = acc->op == MMU_OP_EXEC ? m->itlb : m->dtlb;
-  /* The hit entry is used in place: nothing below fills, drops or invalidates a TLB before its
-   * last use (tlb_fault reads it before dropping). */
-  const mmu_tlb_entry_t *e = NULL;
-  if (timed && mmu_va_canonical(m->fmt, acc->va)) {
-    /* The TLBs were created with these latencies (mmu_tlb_latency), read here without a call. */
-    out->cycles.tlb = acc->op == MMU_OP_EXEC ? m->cfg.itlb.latency : m->cfg.dtlb.latency;
-    if ((e = mmu_tlb_lookup_ref(l1, acc->va, acc->asid))) {
-      out->where = MMU_HIT_L1;
-    } else {
-      out->cycles.tlb += m->cfg.stlb.latency;
-      if ((e = mmu_tlb_lookup_ref(m->stlb, acc->va, acc->asid))) {
-        out->where = MMU_HIT_L2;
-        mmu_tlb_fill(l1, e);
-      }
-    }
-  }
+void mmu_core_translate_rest(mmu_t *m, const mmu_access_t *acc, mmu_result_t *out, bool timed,
+                             mmu_tlb_t *l1, const mmu_tlb_entry_t *e, mmu_fault_kind_t kind,
+                             mmu_hit_where_t where, uint64_t tlb_cycles) {
+  result_start(out, acc, where, tlb_cycles);
   if (e) {
-    mmu_rights_t r = {e->r, e->w, e->x, e->u, e->pkey};
-    mmu_fault_kind_t kind = mmu_check_rights_inline(m->fmt, &m->ctrl, &r, acc);
     if (kind != MMU_FAULT_NONE) {
       tlb_fault(m, acc, e, kind, out);
-      goto done;
-    }
-    if (acc->op != MMU_OP_WRITE || e->dirty) {
-      result_from_entry(out, e, acc->va);
       goto done;
     }
     /* A write through an entry with D clear: re-walk to set D (x86 microcode assist). */
@@ -153,7 +128,7 @@ void mmu_core_translate(mmu_t *m, const mmu_access_t *acc, mmu_result_t *out, bo
                           .dirty = w.dirty,
                           .pkey = w.rights.pkey,
                           .level = (int8_t)w.leaf_level};
-    result_from_entry(out, &ne, acc->va);
+    mmu_result_from_entry(out, &ne, acc->va);
     out->where = MMU_HIT_WALK;
     if (timed) {
       mmu_tlb_fill(m->stlb, &ne);
@@ -177,6 +152,7 @@ done:
     m->st.faults_by_kind[out->fault.kind]++;
   }
 }
+
 
 void mmu_core_invalidate(mmu_t *m, mmu_inval_t kind, uint16_t asid, uint64_t va) {
   mmu_tlb_invalidate(m->itlb, kind, asid, va);

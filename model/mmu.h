@@ -37,8 +37,67 @@ struct mmu {
 
 mmu_status_t mmu_core_create(const mmu_config_t *cfg, mmu_t **out);
 void mmu_core_destroy(mmu_t *mmu);
-/* timed = false is the zero-time functional translation (mmu_probe). */
-void mmu_core_translate(mmu_t *mmu, const mmu_access_t *acc, mmu_result_t *out, bool timed);
+/* The rest of mmu_core_translate after the TLB lookups (e: the hit entry or NULL, kind: the
+ * rights check of a hit, where and tlb_cycles so far): a TLB-hit fault, a D-bit assist or a
+ * walk. */
+void mmu_core_translate_rest(mmu_t *mmu, const mmu_access_t *acc, mmu_result_t *out, bool timed,
+                             mmu_tlb_t *l1, const mmu_tlb_entry_t *e, mmu_fault_kind_t kind,
+                             mmu_hit_where_t where, uint64_t tlb_cycles);
+
+static inline void mmu_result_from_entry(mmu_result_t *out, const mmu_tlb_entry_t *e,
+                                         uint64_t va) {
+  out->pa = e->base | (va & ((1ull << mmu_page_shift((mmu_page_size_t)e->size)) - 1));
+  out->size = (mmu_page_size_t)e->size;
+  out->writable = e->w;
+  out->user = e->u;
+  out->executable = e->x;
+}
+
+/* timed = false is the zero-time functional translation (mmu_probe). The TLB lookups and the
+ * common case, a hit that the cached rights allow and that needs no D update, are inline here
+ * (the hot path: the result is written once, only the statistics that change are updated);
+ * everything else is mmu_core_translate_rest. */
+static inline void mmu_core_translate(mmu_t *m, const mmu_access_t *acc, mmu_result_t *out,
+                                      bool timed) {
+  if (timed) m->st.translations++;
+
+  mmu_tlb_t *l1 = acc->op == MMU_OP_EXEC ? m->itlb : m->dtlb;
+  /* The hit entry is used in place: nothing fills, drops or invalidates a TLB before its last
+   * use (mmu_core_translate_rest reads it before dropping it on a fault). */
+  const mmu_tlb_entry_t *e = NULL;
+  mmu_hit_where_t where = MMU_HIT_NONE;
+  uint64_t tlb_cycles = 0;
+  if (timed && mmu_va_canonical(m->fmt, acc->va)) {
+    /* The TLBs were created with these latencies (mmu_tlb_latency), read here without a call. */
+    tlb_cycles = acc->op == MMU_OP_EXEC ? m->cfg.itlb.latency : m->cfg.dtlb.latency;
+    if ((e = mmu_tlb_lookup_ref(l1, acc->va, acc->asid))) {
+      where = MMU_HIT_L1;
+    } else {
+      tlb_cycles += m->cfg.stlb.latency;
+      if ((e = mmu_tlb_lookup_ref(m->stlb, acc->va, acc->asid))) {
+        where = MMU_HIT_L2;
+        mmu_tlb_fill(l1, e);
+      }
+    }
+  }
+  mmu_fault_kind_t kind = MMU_FAULT_NONE;
+  if (e) {
+    mmu_rights_t r = {e->r, e->w, e->x, e->u, e->pkey};
+    kind = mmu_check_rights_inline(m->fmt, &m->ctrl, &r, acc);
+    if (kind == MMU_FAULT_NONE && (acc->op != MMU_OP_WRITE || e->dirty)) {
+      mmu_result_from_entry(out, e, acc->va);
+      out->where = where;
+      out->pwc_level = -1;
+      out->walk_reads = out->walk_writes = 0;
+      out->cycles = (mmu_cycles_t){tlb_cycles, 0, 0, 0, tlb_cycles};
+      mmu_fault_none(&out->fault, acc, -1, 0, 0);
+      m->st.cycles.tlb += tlb_cycles;
+      m->st.cycles.total += tlb_cycles;
+      return;
+    }
+  }
+  mmu_core_translate_rest(m, acc, out, timed, l1, e, kind, where, tlb_cycles);
+}
 void mmu_core_invalidate(mmu_t *mmu, mmu_inval_t kind, uint16_t asid, uint64_t va);
 mmu_walk_env_t mmu_core_walk_env(mmu_t *mmu, bool timed);
 

@@ -89,18 +89,22 @@ void mmu_pwc_fill(mmu_pwc_t *p, int level, uint64_t va, uint16_t asid, const mmu
   if (level < 1 || level >= p->levels || !p->lv[level].line) return;
   pwc_level_t *lv = &p->lv[level];
   uint64_t tag = va >> (12 + 9 * level);
-  pwc_line_t *slot = find(lv, tag, asid);
-  if (!slot) {
-    pwc_line_t *set = set_of(lv, tag);
-    slot = &set[0];
-    for (uint32_t w = 0; w < lv->ways; w++) {
-      if (!set[w].valid) {
-        slot = &set[w];
-        break;
-      }
-      if (set[w].stamp < slot->stamp) slot = &set[w];
+  /* One pass: the line that already holds the tag, else the first invalid line, else the first
+   * line with the oldest stamp (all lines being valid). */
+  pwc_line_t *set = set_of(lv, tag), *slot = NULL, *invalid = NULL, *oldest = &set[0];
+  uint64_t oldest_stamp = set[0].stamp;
+  for (uint32_t w = 0; w < lv->ways; w++) {
+    if (!set[w].valid) {
+      if (!invalid) invalid = &set[w];
+    } else if (set[w].tag == tag && set[w].asid == asid) {
+      slot = &set[w];
+      break;
+    } else if (set[w].stamp < oldest_stamp) {
+      oldest = &set[w];
+      oldest_stamp = set[w].stamp;
     }
   }
+  if (!slot) slot = invalid ? invalid : oldest;
   slot->tag = tag;
   slot->asid = asid;
   slot->valid = true;
