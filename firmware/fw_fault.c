@@ -42,13 +42,14 @@ static void copy_frame(mmu_kernel_t *k, uint64_t dst, uint64_t src) {
   fw_charge(k, MMU_KC_COPY_PAGE, 1);
 }
 
+/* at: the address of va's PTE (fw_pte_get_at), for the PTE write without a second walk. */
 static mmu_kverdict_t do_anonymous(mmu_kernel_t *k, fw_proc_t *p, fw_vma_t *v, uint64_t va,
-                                   bool write, mmu_kfault_rec_t *rec) {
+                                   uint64_t at, bool write, mmu_kfault_rec_t *rec) {
   fw_frame_t *f = fw_frame_new(k);
   if (!f) return oom(rec);
   mmu_phys_zero(k->mmu, f->pa, FW_PAGE);
   fw_charge(k, MMU_KC_ZERO_PAGE, 1);
-  mmu_status_t s = fw_map_frame(k, p, va, f, fw_pte_perm(v, true), write);
+  mmu_status_t s = fw_map_frame_at(k, p, va, f, fw_pte_perm(v, true), write, at);
   fw_frame_unpin(k, f);
   return s ? oom(rec) : MMU_KV_RETRY;
 }
@@ -135,7 +136,7 @@ static mmu_kverdict_t do_file(mmu_kernel_t *k, fw_proc_t *p, fw_vma_t *v, uint64
 
 /* Write to a present read-only page of a writable VMA (do_wp_page). */
 static mmu_kverdict_t do_wp_page(mmu_kernel_t *k, fw_proc_t *p, fw_vma_t *v, uint64_t va,
-                                 uint64_t pte, mmu_kfault_rec_t *rec) {
+                                 uint64_t pte, uint64_t at, mmu_kfault_rec_t *rec) {
   mmu_pte_fields_t fl;
   mmu_pte_decode(k->mmu, pte, 0, &fl);
   fw_frame_t *f = fw_frame_of(k, fl.pa);
@@ -150,7 +151,7 @@ static mmu_kverdict_t do_wp_page(mmu_kernel_t *k, fw_proc_t *p, fw_vma_t *v, uin
     fl.accessed = fl.dirty = true;
     uint64_t np;
     mmu_pte_encode(k->mmu, &fl, 0, &np);
-    if (fw_pte_write(k, p, page, np)) return oom(rec);
+    if (fw_pte_write_at(k, p, page, at, np)) return oom(rec);
     if (f->pc) {
       rec->kind = MMU_KF_WRITE_NOTIFY;
     } else {
@@ -169,7 +170,7 @@ static mmu_kverdict_t do_wp_page(mmu_kernel_t *k, fw_proc_t *p, fw_vma_t *v, uin
   copy_frame(k, nf->pa, f->pa);
   fw_rmap_del(f, p->pid, page);
   f->refs--;
-  mmu_status_t s = fw_map_frame(k, p, page, nf, fw_pte_perm(v, true), true);
+  mmu_status_t s = fw_map_frame_at(k, p, page, nf, fw_pte_perm(v, true), true, at);
   fw_tlb_page(k, p, page); /* the old translation pointed at the other frame */
   fw_frame_unpin(k, nf);
   fw_frame_unpin(k, f);
@@ -209,18 +210,18 @@ mmu_kverdict_t fw_handle(mmu_kernel_t *k, mmu_kfault_rec_t *rec) {
   if ((write && !(v->prot & MMU_PROT_WRITE)) || (f->op == MMU_OP_EXEC && !(v->prot & MMU_PROT_EXEC)) ||
       v->prot == MMU_PROT_NONE)
     return sig(rec, MMU_SIG_SEGV, MMU_SEGV_ACCERR);
-  uint64_t page = va & FW_PAGE_MASK, pte = fw_pte_get(k, p, page), slot;
+  uint64_t page = va & FW_PAGE_MASK, at, pte = fw_pte_get_at(k, p, page, &at), slot;
   mmu_pte_fields_t fl;
   mmu_pte_decode(k->mmu, pte, 0, &fl);
   if (fl.present) {
-    if (write && !(fl.perm & MMU_PERM_W)) return do_wp_page(k, p, v, va, pte, rec);
+    if (write && !(fl.perm & MMU_PERM_W)) return do_wp_page(k, p, v, va, pte, at, rec);
     /* Nothing is missing: a stale TLB entry or rights the PTE lacks but the VMA grants (after
      * an mprotect race). Bring the PTE's rights in line with the VMA and retry. */
     fl.perm = fw_pte_perm(v, fl.perm & MMU_PERM_W);
     fl.accessed = true; /* RISC-V without Svadu faults to have A (and D) set by software */
     fl.dirty = fl.dirty || write;
     uint64_t np;
-    if (!mmu_pte_encode(k->mmu, &fl, 0, &np) && np != pte) fw_pte_write(k, p, page, np);
+    if (!mmu_pte_encode(k->mmu, &fl, 0, &np) && np != pte) fw_pte_write_at(k, p, page, at, np);
     rec->kind = MMU_KF_SPURIOUS;
     return MMU_KV_RETRY;
   }
@@ -231,13 +232,14 @@ mmu_kverdict_t fw_handle(mmu_kernel_t *k, mmu_kfault_rec_t *rec) {
     fl.present = true;
     fl.perm = fw_pte_perm(v, false);
     uint64_t np;
-    if (mmu_pte_encode(k->mmu, &fl, 0, &np) || fw_pte_write(k, p, page, np)) return oom(rec);
+    if (mmu_pte_encode(k->mmu, &fl, 0, &np) || fw_pte_write_at(k, p, page, at, np))
+      return oom(rec);
     rec->kind = MMU_KF_SPURIOUS;
     return MMU_KV_RETRY;
   }
   if (v->file >= 0) return do_file(k, p, v, va, write, rec);
   rec->kind = grew ? MMU_KF_STACK : MMU_KF_ANON;
-  return do_anonymous(k, p, v, va, write, rec);
+  return do_anonymous(k, p, v, va, at, write, rec);
 }
 
 /* ---- the exception path ---- */

@@ -160,9 +160,19 @@ uint64_t fw_protnone_pte(const mmu_kernel_t *k, uint64_t pa);
 bool fw_pte_frame(const mmu_kernel_t *k, uint64_t pte, mmu_pte_fields_t *fl);
 /* Raw PTE of va (0 if no leaf-level entry). */
 uint64_t fw_pte_get(const mmu_kernel_t *k, const fw_proc_t *p, uint64_t va);
+/* The same, and *at the physical address of the entry (FW_NO_SLOT if there is no leaf table).
+ * The kernel never frees page tables of a live process: the address stays valid for the rest of
+ * a fault or system call, and spares fw_pte_write_at a second walk. */
+#define FW_NO_SLOT UINT64_MAX
+uint64_t fw_pte_get_at(const mmu_kernel_t *k, const fw_proc_t *p, uint64_t va, uint64_t *at);
 /* Writes a PTE (charged PTE_UPDATE) and keeps p->pages in step. */
 mmu_status_t fw_pte_write(mmu_kernel_t *k, fw_proc_t *p, uint64_t va, uint64_t pte);
-/* Maps frame f at va with perm (refs/rmap updated). */
+/* The same, at the entry's address from fw_pte_get_at (FW_NO_SLOT: found by a walk). */
+mmu_status_t fw_pte_write_at(mmu_kernel_t *k, fw_proc_t *p, uint64_t va, uint64_t at,
+                             uint64_t pte);
+/* Maps frame f at va with perm (refs/rmap updated); at as for fw_pte_write_at. */
+mmu_status_t fw_map_frame_at(mmu_kernel_t *k, fw_proc_t *p, uint64_t va, fw_frame_t *f,
+                             uint32_t perm, bool dirty, uint64_t at);
 mmu_status_t fw_map_frame(mmu_kernel_t *k, fw_proc_t *p, uint64_t va, fw_frame_t *f,
                           uint32_t perm, bool dirty);
 /* Removes whatever PTE p has at va: frame reference, swap slot, TLB entry (if inval). */

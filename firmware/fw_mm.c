@@ -19,10 +19,17 @@ bool mmu_kpte_is_swap(uint64_t pte, uint64_t *slot) {
   return true;
 }
 
-uint64_t fw_pte_get(const mmu_kernel_t *k, const fw_proc_t *p, uint64_t va) {
+uint64_t fw_pte_get_at(const mmu_kernel_t *k, const fw_proc_t *p, uint64_t va, uint64_t *at) {
   mmu_pte_ref_t r;
+  *at = FW_NO_SLOT;
   if (mmu_pte_lookup(k->mmu, p->asid, va, &r) != MMU_OK || r.level != 0) return 0;
+  *at = r.pte_addr;
   return r.pte;
+}
+
+uint64_t fw_pte_get(const mmu_kernel_t *k, const fw_proc_t *p, uint64_t va) {
+  uint64_t at;
+  return fw_pte_get_at(k, p, va, &at);
 }
 
 static bool pte_present(const mmu_kernel_t *k, uint64_t pte, mmu_pte_fields_t *f) {
@@ -52,12 +59,16 @@ bool fw_pte_frame(const mmu_kernel_t *k, uint64_t pte, mmu_pte_fields_t *fl) {
 /* Allocating page-table levels may need a frame: reclaim and try again. */
 static bool reclaim_one(mmu_kernel_t *k);
 
-mmu_status_t fw_pte_write(mmu_kernel_t *k, fw_proc_t *p, uint64_t va, uint64_t pte) {
+mmu_status_t fw_pte_write_at(mmu_kernel_t *k, fw_proc_t *p, uint64_t va, uint64_t at,
+                             uint64_t pte) {
   mmu_status_t s;
-  for (int tries = 0;; tries++) {
-    s = mmu_pte_set(k->mmu, p->asid, va, pte);
-    if (s != MMU_ERR_NO_FRAME || tries == 4 || !reclaim_one(k)) break;
-  }
+  if (at != FW_NO_SLOT) /* what mmu_pte_set writes, where its walk would end */
+    s = mmu_phys_write(k->mmu, at, &pte, sizeof pte);
+  else
+    for (int tries = 0;; tries++) {
+      s = mmu_pte_set(k->mmu, p->asid, va, pte);
+      if (s != MMU_ERR_NO_FRAME || tries == 4 || !reclaim_one(k)) break;
+    }
   if (s) return s;
   fw_charge(k, MMU_KC_PTE_UPDATE, 1);
   if (pte)
@@ -65,6 +76,10 @@ mmu_status_t fw_pte_write(mmu_kernel_t *k, fw_proc_t *p, uint64_t va, uint64_t p
   else
     fw_pageset_del(&p->pages, va >> 12);
   return s;
+}
+
+mmu_status_t fw_pte_write(mmu_kernel_t *k, fw_proc_t *p, uint64_t va, uint64_t pte) {
+  return fw_pte_write_at(k, p, va, FW_NO_SLOT, pte);
 }
 
 void fw_tlb_page(mmu_kernel_t *k, fw_proc_t *p, uint64_t va) {
@@ -179,8 +194,8 @@ fw_frame_t *fw_frame_new(mmu_kernel_t *k) {
   return f;
 }
 
-mmu_status_t fw_map_frame(mmu_kernel_t *k, fw_proc_t *p, uint64_t va, fw_frame_t *f,
-                          uint32_t perm, bool dirty) {
+mmu_status_t fw_map_frame_at(mmu_kernel_t *k, fw_proc_t *p, uint64_t va, fw_frame_t *f,
+                             uint32_t perm, bool dirty, uint64_t at) {
   /* As Linux on x86: a new PTE has A set (vm_page_prot carries _PAGE_ACCESSED), and D set when
    * it is mapped for a write. */
   mmu_pte_fields_t fl = {.present = true, .accessed = true, .dirty = dirty, .perm = perm,
@@ -191,13 +206,18 @@ mmu_status_t fw_map_frame(mmu_kernel_t *k, fw_proc_t *p, uint64_t va, fw_frame_t
   if ((s = fw_rmap_add(f, p->pid, va & FW_PAGE_MASK))) return s;
   f->refs++;
   f->pins++; /* the PTE write may reclaim: this frame must stay */
-  s = fw_pte_write(k, p, va & FW_PAGE_MASK, pte);
+  s = fw_pte_write_at(k, p, va & FW_PAGE_MASK, at, pte);
   f->pins--;
   if (s) {
     fw_rmap_del(f, p->pid, va & FW_PAGE_MASK);
     f->refs--;
   }
   return s;
+}
+
+mmu_status_t fw_map_frame(mmu_kernel_t *k, fw_proc_t *p, uint64_t va, fw_frame_t *f,
+                          uint32_t perm, bool dirty) {
+  return fw_map_frame_at(k, p, va, f, perm, dirty, FW_NO_SLOT);
 }
 
 /* ---- swap ---- */
@@ -390,25 +410,25 @@ void fw_pc_drop_file(mmu_kernel_t *k, uint32_t file) {
 /* ---- zap: remove one PTE of p ---- */
 void fw_zap(mmu_kernel_t *k, fw_proc_t *p, uint64_t va, bool inval) {
   va &= FW_PAGE_MASK;
-  uint64_t pte = fw_pte_get(k, p, va), slot;
+  uint64_t at, pte = fw_pte_get_at(k, p, va, &at), slot;
   if (!pte) {
     fw_pageset_del(&p->pages, va >> 12);
     return;
   }
   mmu_pte_fields_t fl;
   if (mmu_kpte_is_swap(pte, &slot)) {
-    fw_pte_write(k, p, va, 0);
+    fw_pte_write_at(k, p, va, at, 0);
     fw_swap_put(k, slot);
     return;
   }
   if (!fw_pte_frame(k, pte, &fl)) {
-    fw_pte_write(k, p, va, 0);
+    fw_pte_write_at(k, p, va, at, 0);
     return;
   }
   fw_frame_t *f = fw_frame_of(k, fl.pa);
   inval = inval && fl.present;
   if (f && f->pc && fl.dirty && (fl.perm & MMU_PERM_W)) f->pc->dirty = true;
-  fw_pte_write(k, p, va, 0);
+  fw_pte_write_at(k, p, va, at, 0);
   if (inval) fw_tlb_page(k, p, va);
   if (f) {
     fw_rmap_del(f, p->pid, va);
