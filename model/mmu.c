@@ -62,6 +62,21 @@ static void tlb_fault(mmu_t *m, const mmu_access_t *acc, const mmu_tlb_entry_t *
   mmu_tlb_drop(m->stlb, acc->va, acc->asid);
 }
 
+/* Field by field: the walk has just written the record with narrow stores, and a wide copy of
+ * it would stall on store forwarding. */
+static inline void fault_copy(mmu_fault_t *d, const mmu_fault_t *s) {
+  d->kind = s->kind;
+  d->va = s->va;
+  d->op = s->op;
+  d->user = s->user;
+  d->asid = s->asid;
+  d->level = s->level;
+  d->pte = s->pte;
+  d->pte_addr = s->pte_addr;
+  d->error_code = s->error_code;
+  d->cause = s->cause;
+}
+
 /* The result of an access that no TLB answered without a walk (miss, fault, D update): the
  * "nothing yet" record, field by field rather than memset (a slow-starting `rep stos`). */
 static void result_start(mmu_result_t *out, const mmu_access_t *acc, mmu_hit_where_t where,
@@ -95,7 +110,7 @@ void mmu_core_translate_rest(mmu_t *m, const mmu_access_t *acc, mmu_result_t *ou
     m->walk_fn(m->walk_ctx, &env, m->root[acc->asid], acc, &w);
   else
     mmu_walk(&env, m->root[acc->asid], acc, &w);
-  out->fault = w.fault;
+  fault_copy(&out->fault, &w.fault);
   out->walk_reads = w.reads;
   out->walk_writes = w.writes;
   out->pwc_level = w.pwc_level;

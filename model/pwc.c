@@ -109,7 +109,10 @@ void mmu_pwc_fill(mmu_pwc_t *p, int level, uint64_t va, uint16_t asid, const mmu
   slot->asid = asid;
   slot->valid = true;
   slot->stamp = ++p->clock;
-  slot->e = *e;
+  /* Field by field: the caller has just built *e with narrow stores, and a wide copy of it
+   * would stall on store forwarding. */
+  slot->e.next_table = e->next_table;
+  slot->e.w = e->w, slot->e.u = e->u, slot->e.x = e->x;
 }
 
 void mmu_pwc_invalidate(mmu_pwc_t *p, mmu_inval_t kind, uint16_t asid) {

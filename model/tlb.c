@@ -91,6 +91,20 @@ bool mmu_tlb_lookup(mmu_tlb_t *t, uint64_t va, uint16_t asid, mmu_tlb_entry_t *o
   return e != NULL;
 }
 
+/* Field by field: fills copy entries the walk has just built with narrow stores, and a wide
+ * copy of such an entry would stall on store forwarding. */
+static inline void entry_copy(mmu_tlb_entry_t *d, const mmu_tlb_entry_t *s) {
+  d->vpn = s->vpn;
+  d->base = s->base;
+  d->asid = s->asid;
+  d->size = s->size;
+  d->valid = s->valid;
+  d->global = s->global;
+  d->r = s->r, d->w = s->w, d->x = s->x, d->u = s->u, d->dirty = s->dirty;
+  d->pkey = s->pkey;
+  d->level = s->level;
+}
+
 void mmu_tlb_fill(mmu_tlb_t *t, const mmu_tlb_entry_t *in) {
   mmu_tlb_array_t *a = &t->a[in->size];
   if (!a->sets) return;
@@ -129,7 +143,7 @@ void mmu_tlb_fill(mmu_tlb_t *t, const mmu_tlb_entry_t *in) {
     t->st.evictions++;
   }
   if (!e[w].valid) a->nvalid++;
-  e[w] = *in;
+  entry_copy(&e[w], in);
   e[w].valid = true;
   t->st.fills++;
   mmu_tlb_touch(t, a, set, (uint32_t)w);

@@ -180,7 +180,9 @@ fault:
   w->leaf_level = level;
   mmu_fault_make(&w->fault, fmt, env->ctrl, kind, acc, level, pte, pte_addr);
   /* Rights violations (USER..PKEY) come from the complete walk: the leaf and its key are known. */
-  if (kind >= MMU_FAULT_USER && kind <= MMU_FAULT_PKEY &&
-      mmu_pk_denies(fmt, env->ctrl, &rights, acc))
-    w->fault.error_code |= MMU_PFEC_PK;
+  if (kind >= MMU_FAULT_USER && kind <= MMU_FAULT_PKEY) {
+    /* A copy, so that `rights` never has its address taken and stays in registers. */
+    mmu_rights_t r = rights;
+    if (mmu_pk_denies(fmt, env->ctrl, &r, acc)) w->fault.error_code |= MMU_PFEC_PK;
+  }
 }
