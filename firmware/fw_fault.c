@@ -341,9 +341,10 @@ mmu_status_t fw_access(mmu_kernel_t *k, uint32_t pid, uint64_t va, mmu_op_t op, 
     if (n > len - done) n = len - done;
     uint64_t pa;
     mmu_ctrl_t ctrl;
-    mmu_get_ctrl(k->mmu, &ctrl);
-    bool ac = ctrl.ac;
+    bool ac = false;
     if (!user) { /* STAC before the kernel's access, CLAC after it */
+      mmu_get_ctrl(k->mmu, &ctrl);
+      ac = ctrl.ac;
       ctrl.ac = stac;
       mmu_set_ctrl(k->mmu, &ctrl);
     }

@@ -185,8 +185,17 @@ fw_frame_t *fw_frame_new(mmu_kernel_t *k) {
     mmu_frame_free(k->mmu, pa);
     return NULL;
   }
-  *f = (fw_frame_t){.pa = pa, .live = true, .pins = 1, .caprmap = FW_RMAP_INLINE};
+  /* Field by field: a struct assignment compiles to rep stos, whose stores the reads of f that
+   * follow cannot take from the store buffer. */
+  f->pa = pa;
+  f->live = true;
+  f->refs = 0;
+  f->pins = 1;
+  f->referenced = false;
+  f->pc = NULL;
   f->rmap = f->rmap_inline;
+  f->nrmap = 0;
+  f->caprmap = FW_RMAP_INLINE;
   ring_insert(k, f);
   fw_charge(k, MMU_KC_FRAME_ALLOC, 1);
   k->st.frames_used = k->nframes;
