@@ -206,13 +206,13 @@ static inline void shift_down(uint64_t *tag, uint32_t n) {
 /* A hit moves the line to the front of its set. */
 static bool cache_probe(cache_level_t *l, uint64_t line) {
   uint64_t *tag = cache_set(l, line), want = line + 1;
+  /* Invalid entries (0) never equal want, so one compare per way suffices. */
   for (uint32_t w = 0; w < l->ways; w++) {
     if (tag[w] == want) {
       shift_down(tag, w);
       tag[0] = want;
       return true;
     }
-    if (tag[w] == 0) return false; /* invalid entries only follow */
   }
   return false;
 }
