@@ -64,8 +64,11 @@ void mmu_tlb_plru_touch(uint8_t *bits, uint32_t ways, uint32_t way);
 
 /* Updates the replacement state for an access to (set, way). */
 static inline void mmu_tlb_touch(mmu_tlb_t *t, mmu_tlb_array_t *a, uint32_t set, uint32_t way) {
-  a->stamp[set * a->ways + way] = ++t->clock;
-  if (t->repl == MMU_REPL_PLRU) mmu_tlb_plru_touch(&a->plru[set * a->ways], a->ways, way);
+  uint32_t base = set * a->ways;
+  uint64_t now = t->clock + 1;
+  t->clock = now;
+  a->stamp[base + way] = now;
+  if (t->repl == MMU_REPL_PLRU) mmu_tlb_plru_touch(&a->plru[base], a->ways, way);
 }
 
 static inline bool mmu_tlb_match(const mmu_tlb_entry_t *e, uint64_t vpn, uint16_t asid) {
@@ -98,10 +101,11 @@ static inline const mmu_tlb_entry_t *mmu_tlb_lookup_ref(mmu_tlb_t *t, uint64_t v
     uint32_t set;
     int w = mmu_tlb_find(a, va >> a->shift, asid, &set);
     if (w < 0) continue;
+    const mmu_tlb_entry_t *e = &a->e[set * a->ways + (uint32_t)w]; /* before the stores below */
     mmu_tlb_touch(t, a, set, (uint32_t)w);
     t->st.hits++;
     t->st.hits_by_size[s]++;
-    return &a->e[set * a->ways + (uint32_t)w];
+    return e;
   }
   t->st.misses++;
   return NULL;

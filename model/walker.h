@@ -43,6 +43,14 @@ void mmu_walk(const mmu_walk_env_t *env, uint64_t root, const mmu_access_t *acc,
 mmu_fault_kind_t mmu_check_rights(const mmu_fmt_t *fmt, const mmu_ctrl_t *ctrl,
                                   const mmu_rights_t *r, const mmu_access_t *acc);
 
+/* PKRU access-disable / write-disable bits of the page's protection key. */
+static inline bool mmu_pkru_ad(const mmu_ctrl_t *c, const mmu_rights_t *r) {
+  return (c->pkru >> (2 * r->pkey)) & 1u;
+}
+static inline bool mmu_pkru_wd(const mmu_ctrl_t *c, const mmu_rights_t *r) {
+  return (c->pkru >> (2 * r->pkey + 1)) & 1u;
+}
+
 /* The same decision, inlined into the hot paths (mmu_check_rights is this function). */
 static inline mmu_fault_kind_t mmu_check_rights_inline(const mmu_fmt_t *fmt, const mmu_ctrl_t *c,
                                                        const mmu_rights_t *r,
@@ -59,22 +67,22 @@ static inline mmu_fault_kind_t mmu_check_rights_inline(const mmu_fmt_t *fmt, con
     if (ex && !r->x) return MMU_FAULT_NX;
     return MMU_FAULT_NONE;
   }
-  /* Intel SDM vol. 3, 4.6 (access rights) and 4.6.2 (protection keys). */
-  bool pk_ad = (c->pkru >> (2 * r->pkey)) & 1u, pk_wd = (c->pkru >> (2 * r->pkey + 1)) & 1u;
+  /* Intel SDM vol. 3, 4.6 (access rights) and 4.6.2 (protection keys). The PKRU bits are only
+   * read when CR4.PKE is set (the `c->pke &&` before each use). */
   if (acc->user) {
     if (!r->u) return MMU_FAULT_USER;
     if (wr && !r->w) return MMU_FAULT_WRITE;
     if (ex && !r->x) return MMU_FAULT_NX;
-    if (c->pke && !ex && pk_ad) return MMU_FAULT_PKEY;
-    if (c->pke && wr && pk_wd) return MMU_FAULT_PKEY;
+    if (c->pke && !ex && mmu_pkru_ad(c, r)) return MMU_FAULT_PKEY;
+    if (c->pke && wr && mmu_pkru_wd(c, r)) return MMU_FAULT_PKEY;
     return MMU_FAULT_NONE;
   }
   if (r->u && ex && c->smep) return MMU_FAULT_SMEP;
   if (r->u && !ex && c->smap && (acc->implicit || !c->ac)) return MMU_FAULT_SMAP;
   if (wr && !r->w && c->wp) return MMU_FAULT_WRITE;
   if (ex && !r->x) return MMU_FAULT_NX;
-  if (c->pke && r->u && !ex && pk_ad) return MMU_FAULT_PKEY;
-  if (c->pke && r->u && wr && pk_wd && c->wp) return MMU_FAULT_PKEY;
+  if (c->pke && r->u && !ex && mmu_pkru_ad(c, r)) return MMU_FAULT_PKEY;
+  if (c->pke && r->u && wr && mmu_pkru_wd(c, r) && c->wp) return MMU_FAULT_PKEY;
   return MMU_FAULT_NONE;
 }
 
