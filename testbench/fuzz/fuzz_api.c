@@ -15,15 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_common.h"
 #include "mmusim.h"
 
-#define CHECK(c)                                                                                   \
-  do {                                                                                             \
-    if (!(c)) {                                                                                    \
-      fprintf(stderr, "invariant violated: %s (%s:%d)\n", #c, __FILE__, __LINE__);                 \
-      abort();                                                                                     \
-    }                                                                                              \
-  } while (0)
 
 #define NASID 4
 #define NPAGES 2048 /* the VA universe: 8 MiB = four 2 MiB regions */
@@ -38,22 +32,6 @@ typedef struct shadow_page {
   uint64_t pa; /* of this 4 KiB page */
 } shadow_page_t;
 
-typedef struct input {
-  const uint8_t *p;
-  size_t n;
-} input_t;
-
-static uint64_t take(input_t *in, int bytes) {
-  uint64_t v = 0;
-  for (int i = 0; i < bytes; i++) {
-    v <<= 8;
-    if (in->n) {
-      v |= *in->p++;
-      in->n--;
-    }
-  }
-  return v;
-}
 
 static shadow_page_t sh[NASID][NPAGES];
 static bool space[NASID];

@@ -15,15 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz_common.h"
 #include "mmusim.h"
 
-#define CHECK(c)                                                                                   \
-  do {                                                                                             \
-    if (!(c)) {                                                                                    \
-      fprintf(stderr, "invariant violated: %s (%s:%d)\n", #c, __FILE__, __LINE__);                 \
-      abort();                                                                                     \
-    }                                                                                              \
-  } while (0)
 
 #define MAXP 4
 #define PRIV_PAGES 24
@@ -39,22 +33,6 @@ typedef struct proc {
   uint8_t mem[PRIV_PAGES * PAGE];
 } proc_t;
 
-typedef struct input {
-  const uint8_t *p;
-  size_t n;
-} input_t;
-
-static uint64_t take(input_t *in, int bytes) {
-  uint64_t v = 0;
-  for (int i = 0; i < bytes; i++) {
-    v <<= 8;
-    if (in->n) {
-      v |= *in->p++;
-      in->n--;
-    }
-  }
-  return v;
-}
 
 static proc_t procs[MAXP];
 static uint8_t file_shadow[FILE_PAGES * PAGE];

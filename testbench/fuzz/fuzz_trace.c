@@ -6,15 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz_common.h"
 #include "mmusim.h"
 
-#define CHECK(c)                                                                                   \
-  do {                                                                                             \
-    if (!(c)) {                                                                                    \
-      fprintf(stderr, "invariant violated: %s (%s:%d)\n", #c, __FILE__, __LINE__);                 \
-      abort();                                                                                     \
-    }                                                                                              \
-  } while (0)
 
 static mmu_t *g_mmu;
 static char g_path[64];
