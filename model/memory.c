@@ -1,4 +1,4 @@
-/* memory.c — sparse physical memory, frame allocator, and PTE-load latency model. */
+/* memory.c — sparse physical memory, frame allocator; the PTE-load latency model is cache.c. */
 #include "memory.h"
 
 #include <stdlib.h>
@@ -6,25 +6,12 @@
 
 #define CHUNK_FRAMES 512u /* frames per directory chunk (2 MiB of physical memory) */
 
-/* Each set keeps its tags in recency order (way 0 = most recently used) with the invalid
- * entries at the tail, which is exactly LRU with "an invalid way first" victims; a hit is found
- * after few compares when there is locality, and no time stamps are needed. */
-typedef struct cache_level {
-  uint32_t sets, ways, latency;
-  uint64_t mask; /* sets - 1 when sets is a power of two, else 0 (use %) */
-  bool pow2;
-  uint64_t *tag; /* line number + 1; 0 = invalid */
-} cache_level_t;
-
 struct mmu_mem {
   uint64_t bytes, frames;
   uint8_t ***dir; /* dir[chunk][frame] -> 4 KiB, allocated on first write */
   uint64_t *alloc_bits, *table_bits;
   uint64_t free_frames, hint; /* hint: word index to start the downward search at */
-  cache_level_t cache[MMU_CACHE_LEVELS];
-  int ncache;
-  uint32_t dram_latency;
-  uint64_t clock;
+  mmu_cache_t *cache; /* the latency model of PTE loads */
   uint64_t frames_backed;
 };
 
@@ -56,19 +43,10 @@ mmu_status_t mmu_mem_create(uint64_t phys_bytes, const mmu_cache_config_t cache[
   if (!m->dir || !m->alloc_bits || !m->table_bits) goto oom;
   m->free_frames = m->frames;
   m->hint = words - 1;
-  m->dram_latency = dram_latency;
-  for (int i = 0; i < MMU_CACHE_LEVELS; i++) {
-    const mmu_cache_config_t *c = &cache[i];
-    if (c->size_bytes == 0) break; /* levels after a disabled one are ignored */
-    cache_level_t *l = &m->cache[m->ncache];
-    l->ways = c->ways;
-    l->sets = c->size_bytes / (MMU_LINE_BYTES * c->ways);
-    l->latency = c->latency;
-    l->pow2 = !(l->sets & (l->sets - 1));
-    l->mask = l->pow2 ? l->sets - 1 : 0;
-    l->tag = calloc((size_t)l->sets * l->ways, sizeof(uint64_t));
-    if (!l->tag) goto oom;
-    m->ncache++;
+  mmu_status_t s = mmu_cache_create(cache, dram_latency, &m->cache);
+  if (s != MMU_OK) {
+    mmu_mem_destroy(m);
+    return s;
   }
   *out = m;
   return MMU_OK;
@@ -90,9 +68,7 @@ void mmu_mem_destroy(mmu_mem_t *m) {
   free(m->dir);
   free(m->alloc_bits);
   free(m->table_bits);
-  for (int i = 0; i < MMU_CACHE_LEVELS; i++) {
-    free(m->cache[i].tag);
-  }
+  mmu_cache_destroy(m->cache);
   free(m);
 }
 
@@ -191,57 +167,13 @@ mmu_status_t mmu_mem_zero(mmu_mem_t *m, uint64_t pa, size_t len) {
   return MMU_OK;
 }
 
-/* ---- latency model ---- */
-static inline uint64_t *cache_set(cache_level_t *l, uint64_t line) {
-  uint64_t set = l->pow2 ? line & l->mask : line % l->sets;
-  return &l->tag[set * l->ways];
-}
-
-/* Moves tag[0 .. n-1] up by one way; a loop rather than memmove, whose call costs more than
- * the few words a set holds. */
-static inline void shift_down(uint64_t *tag, uint32_t n) {
-  for (uint32_t i = n; i > 0; i--) tag[i] = tag[i - 1];
-}
-
-/* A hit moves the line to the front of its set. */
-static bool cache_probe(cache_level_t *l, uint64_t line) {
-  uint64_t *tag = cache_set(l, line), want = line + 1;
-  /* Invalid entries (0) never equal want, so one compare per way suffices. */
-  for (uint32_t w = 0; w < l->ways; w++) {
-    if (tag[w] == want) {
-      shift_down(tag, w);
-      tag[0] = want;
-      return true;
-    }
-  }
-  return false;
-}
-
-/* Inserts at the front; the tail entry (an invalid one if any, else the LRU line) drops. */
-static void cache_fill(cache_level_t *l, uint64_t line) {
-  uint64_t *tag = cache_set(l, line);
-  shift_down(tag, l->ways - 1);
-  tag[0] = line + 1;
-}
-
+/* ---- latency model (cache.c) ---- */
 uint32_t mmu_mem_timed_access(mmu_mem_t *m, uint64_t pa, int *level_out) {
-  uint64_t line = pa / MMU_LINE_BYTES;
-  ++m->clock;
-  int hit = m->ncache;
-  for (int i = 0; i < m->ncache; i++) {
-    if (cache_probe(&m->cache[i], line)) {
-      hit = i;
-      break;
-    }
-  }
-  for (int i = 0; i < hit; i++) cache_fill(&m->cache[i], line);
-  if (level_out) *level_out = hit < m->ncache ? hit : MMU_CACHE_LEVELS;
-  return hit < m->ncache ? m->cache[hit].latency : m->dram_latency;
+  return mmu_cache_access(m->cache, pa, level_out);
 }
 
 void mmu_mem_cache_flush(mmu_mem_t *m) {
-  for (int i = 0; i < m->ncache; i++)
-    memset(m->cache[i].tag, 0, (size_t)m->cache[i].sets * m->cache[i].ways * sizeof(uint64_t));
+  mmu_cache_flush(m->cache);
 }
 
 /* ---- frame allocator ---- */

@@ -1,12 +1,12 @@
 /* memory.h — sparse physical memory with real contents, a frame allocator, and the latency model
- * (set-associative caches of 64-byte lines, then DRAM) that PTE loads go through. */
+ * (set-associative caches of 64-byte lines, then DRAM: cache.h) that PTE loads go through. */
 #ifndef MMU_MEMORY_H
 #define MMU_MEMORY_H
 
+#include "cache.h"
 #include "mmusim.h"
 
 #define MMU_FRAME_BYTES 4096u
-#define MMU_LINE_BYTES 64u
 #define MMU_PHYS_MAX (1ull << 40) /* the directory is sized for at most 1 TiB */
 
 typedef struct mmu_mem mmu_mem_t;
@@ -25,8 +25,9 @@ mmu_status_t mmu_mem_zero(mmu_mem_t *mem, uint64_t pa, size_t len);
 /* Direct pointer to a frame's bytes (allocating its storage), NULL if outside memory. */
 uint8_t *mmu_mem_frame_ptr(mmu_mem_t *mem, uint64_t pa);
 
-/* Latency model: cycles for a PTE-sized access at pa; updates cache state. *level_out is the
- * cache level that hit (0..MMU_CACHE_LEVELS-1) or MMU_CACHE_LEVELS for DRAM. */
+/* Latency model (forwards to mmu_cache_access): cycles for a PTE-sized access at pa; updates
+ * cache state. *level_out is the cache level that hit (0..MMU_CACHE_LEVELS-1) or
+ * MMU_CACHE_LEVELS for DRAM. */
 uint32_t mmu_mem_timed_access(mmu_mem_t *mem, uint64_t pa, int *level_out);
 void mmu_mem_cache_flush(mmu_mem_t *mem);
 
