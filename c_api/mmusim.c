@@ -37,10 +37,20 @@ const char *mmu_version(void) {
 }
 
 const char *mmu_fault_kind_name(mmu_fault_kind_t k) {
-  static const char *const n[MMU_FAULT_KIND_COUNT] = {
-      "none", "not-present", "reserved-bit", "misaligned-superpage", "non-canonical",
-      "user-to-supervisor", "write-to-read-only", "no-execute", "smep", "smap", "protection-key",
-      "not-readable", "accessed-dirty", "bus-error"};
+  static const char *const n[MMU_FAULT_KIND_COUNT] = {"none",
+                                                      "not-present",
+                                                      "reserved-bit",
+                                                      "misaligned-superpage",
+                                                      "non-canonical",
+                                                      "user-to-supervisor",
+                                                      "write-to-read-only",
+                                                      "no-execute",
+                                                      "smep",
+                                                      "smap",
+                                                      "protection-key",
+                                                      "not-readable",
+                                                      "accessed-dirty",
+                                                      "bus-error"};
   return (unsigned)k < MMU_FAULT_KIND_COUNT ? n[k] : "unknown";
 }
 
@@ -60,10 +70,10 @@ void mmu_config_default(mmu_config_t *c) {
   c->itlb = (mmu_tlb_config_t){{{16, 8}, {1, 8}, {0, 0}}, 1, MMU_REPL_LRU};
   c->dtlb = (mmu_tlb_config_t){{{16, 4}, {8, 4}, {1, 4}}, 1, MMU_REPL_LRU};
   c->stlb = (mmu_tlb_config_t){{{128, 12}, {128, 12}, {4, 4}}, 9, MMU_REPL_LRU};
-  c->pwc[0] = (mmu_pwc_config_t){32, 4, 2}; /* PDE cache */
-  c->pwc[1] = (mmu_pwc_config_t){4, 4, 2};  /* PDPTE cache */
-  c->pwc[2] = (mmu_pwc_config_t){2, 2, 2};  /* PML4E cache */
-  c->pwc[3] = (mmu_pwc_config_t){2, 2, 2};  /* PML5E cache */
+  c->pwc[0] = (mmu_pwc_config_t){32, 4, 2};              /* PDE cache */
+  c->pwc[1] = (mmu_pwc_config_t){4, 4, 2};               /* PDPTE cache */
+  c->pwc[2] = (mmu_pwc_config_t){2, 2, 2};               /* PML4E cache */
+  c->pwc[3] = (mmu_pwc_config_t){2, 2, 2};               /* PML5E cache */
   c->cache[0] = (mmu_cache_config_t){48u << 10, 12, 5};  /* L1D */
   c->cache[1] = (mmu_cache_config_t){2u << 20, 16, 16};  /* L2 */
   c->cache[2] = (mmu_cache_config_t){32u << 20, 16, 80}; /* LLC share */
@@ -119,8 +129,7 @@ mmu_status_t mmu_config_validate(const mmu_config_t *c, char *err, size_t n) {
   uint64_t max_phys = MMU_PHYS_MAX;
   if (c->pa_bits < 40) max_phys = 1ull << c->pa_bits;
   if (c->phys_bytes < (64u << 10) || c->phys_bytes > max_phys || c->phys_bytes % 4096)
-    return bad(err, n,
-               "phys_bytes: %llu out of range (allowed 65536..%llu, a multiple of 4096)",
+    return bad(err, n, "phys_bytes: %llu out of range (allowed 65536..%llu, a multiple of 4096)",
                (unsigned long long)c->phys_bytes, (unsigned long long)max_phys);
   mmu_status_t s;
   if ((s = check_tlb("itlb", &c->itlb, err, n)) || (s = check_tlb("dtlb", &c->dtlb, err, n)) ||
@@ -196,7 +205,7 @@ mmu_status_t mmu_get_ctrl(const mmu_t *mmu, mmu_ctrl_t *ctrl) {
 
 mmu_status_t mmu_set_ctrl(mmu_t *mmu, const mmu_ctrl_t *ctrl) {
   if (!mmu || !ctrl) return MMU_ERR_NULL;
-  mmu->ctrl = *ctrl;
+  mmu_core_set_ctrl(mmu, ctrl);
   return MMU_OK;
 }
 
@@ -208,10 +217,37 @@ static mmu_status_t check_access(const mmu_t *mmu, const mmu_access_t *acc, cons
   return MMU_OK;
 }
 
-mmu_status_t mmu_translate(mmu_t *mmu, const mmu_access_t *acc, mmu_result_t *out) {
+/* Everything but the common case below and L1 misses: argument errors, faults, D-bit assists.
+ * Not inlined, so that mmu_translate needs no stack frame on its fast path. */
+static __attribute__((noinline)) mmu_status_t translate_slow(mmu_t *mmu, const mmu_access_t *acc,
+                                                             mmu_result_t *out) {
   mmu_status_t s = check_access(mmu, acc, out);
   if (s) return s;
   mmu_core_translate(mmu, acc, out, true);
+  return MMU_OK;
+}
+
+/* The common case, an L1 TLB hit the cached rights allow and that needs no D update, is decided
+ * before any state changes; an L1 miss goes on from the L2 TLB; anything else starts over in
+ * translate_slow, which probes the same L1 TLB again and so behaves exactly as if this path did
+ * not exist. */
+mmu_status_t mmu_translate(mmu_t *mmu, const mmu_access_t *acc, mmu_result_t *out) {
+  /* No canonical check here: a TLB entry's vpn holds every upper bit of the canonical address
+   * it was filled for, so a non-canonical address never hits (it faults in translate_slow). */
+  if (!mmu || !acc || !out || (unsigned)acc->op >= MMU_OP_COUNT || acc->asid > MMU_MAX_ASID ||
+      !mmu->space[acc->asid])
+    return translate_slow(mmu, acc, out);
+  bool ex = acc->op == MMU_OP_EXEC;
+  mmu_tlb_t *l1 = ex ? mmu->itlb : mmu->dtlb;
+  const mmu_tlb_entry_t *e = mmu_tlb_peek(l1, acc->va, acc->asid);
+  if (!e) return mmu_core_translate_l1_missed(mmu, acc, out);
+  /* A row not computed yet reads 0: the slow path decides, and computes the row. */
+  if (!(mmu->allow[e->rkey] >> mmu_allow_bit(acc) & 1)) return translate_slow(mmu, acc, out);
+  uint64_t lat = ex ? mmu->cfg.itlb.latency : mmu->cfg.dtlb.latency;
+  mmu->st.translations++;
+  mmu->st.cycles.tlb += lat;
+  mmu_tlb_hit(l1, e);
+  mmu_result_hit(out, e, acc, MMU_HIT_L1, lat);
   return MMU_OK;
 }
 
@@ -262,6 +298,8 @@ mmu_status_t mmu_invalidate(mmu_t *mmu, mmu_inval_t kind, uint16_t asid, uint64_
 mmu_status_t mmu_stats_get(const mmu_t *mmu, mmu_stats_t *out) {
   if (!mmu || !out) return MMU_ERR_NULL;
   *out = mmu->st;
+  /* The hot paths keep the parts; the total is their sum. */
+  out->cycles.total = out->cycles.tlb + out->cycles.pwc + out->cycles.walk + out->cycles.ad;
   mmu_tlb_stats(mmu->itlb, &out->itlb);
   mmu_tlb_stats(mmu->dtlb, &out->dtlb);
   mmu_tlb_stats(mmu->stlb, &out->stlb);

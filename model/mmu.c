@@ -35,6 +35,26 @@ void mmu_core_destroy(mmu_t *m) {
   free(m);
 }
 
+uint16_t mmu_core_allow_row(mmu_t *m, unsigned rkey) {
+  mmu_rights_t r = {rkey & 1, rkey >> 1 & 1, rkey >> 2 & 1, rkey >> 3 & 1, (uint8_t)(rkey >> 5)};
+  bool dirty = rkey >> 4 & 1;
+  uint16_t row = MMU_ALLOW_DONE;
+  for (int op = 0; op < MMU_OP_COUNT; op++)
+    for (int bits = 0; bits < 4; bits++) {
+      mmu_access_t a = {.op = (mmu_op_t)op, .user = bits >> 1, .implicit = bits & 1};
+      if (mmu_check_rights_inline(m->fmt, &m->ctrl, &r, &a) == MMU_FAULT_NONE &&
+          (op != MMU_OP_WRITE || dirty))
+        row |= (uint16_t)(1u << mmu_allow_bit(&a));
+    }
+  m->allow[rkey] = row;
+  return row;
+}
+
+void mmu_core_set_ctrl(mmu_t *m, const mmu_ctrl_t *ctrl) {
+  m->ctrl = *ctrl;
+  memset(m->allow, 0, sizeof m->allow);
+}
+
 mmu_walk_env_t mmu_core_walk_env(mmu_t *m, bool timed) {
   return (mmu_walk_env_t){.fmt = m->fmt,
                           .mem = m->mem,
@@ -121,8 +141,10 @@ void mmu_core_translate_rest(mmu_t *m, const mmu_access_t *acc, mmu_result_t *ou
     m->st.walks += w.fault.kind != MMU_FAULT_NONCANONICAL;
     m->st.walk_reads += w.reads;
     m->st.walk_writes += w.writes;
-    for (int l = 0; l < MMU_MAX_LEVELS; l++) m->st.walk_reads_by_level[l] += w.reads_by_level[l];
-    for (int c = 0; c < MMU_CACHE_LEVELS; c++) m->st.cache_hits[c] += w.cache_level_hits[c];
+    for (int l = 0; l < MMU_MAX_LEVELS; l++)
+      m->st.walk_reads_by_level[l] += w.reads_by_level[l];
+    for (int c = 0; c < MMU_CACHE_LEVELS; c++)
+      m->st.cache_hits[c] += w.cache_level_hits[c];
     m->st.dram_reads += w.cache_level_hits[MMU_CACHE_LEVELS];
     if (m->pwc && w.fault.kind != MMU_FAULT_NONCANONICAL) {
       m->st.pwc_lookups++;
@@ -145,9 +167,12 @@ void mmu_core_translate_rest(mmu_t *m, const mmu_access_t *acc, mmu_result_t *ou
                           .level = (int8_t)w.leaf_level};
     mmu_result_from_entry(out, &ne, acc->va);
     out->where = MMU_HIT_WALK;
-    if (timed) {
+    if (timed && e) { /* D-bit assist: the entries are there, replaced in place */
       mmu_tlb_fill(m->stlb, &ne);
       mmu_tlb_fill(l1, &ne);
+    } else if (timed) { /* both TLBs have just missed */
+      mmu_tlb_fill_new(m->stlb, &ne);
+      mmu_tlb_fill_new(l1, &ne);
     }
   }
 
@@ -161,13 +186,27 @@ done:
   m->st.cycles.pwc += out->cycles.pwc;
   m->st.cycles.walk += out->cycles.walk;
   m->st.cycles.ad += out->cycles.ad;
-  m->st.cycles.total += out->cycles.total;
   if (out->fault.kind != MMU_FAULT_NONE) {
     m->st.faults++;
     m->st.faults_by_kind[out->fault.kind]++;
   }
 }
 
+mmu_status_t mmu_core_translate_l1_missed(mmu_t *m, const mmu_access_t *acc, mmu_result_t *out) {
+  /* A non-canonical address never hits (see mmu_translate) and is not looked up at all. */
+  if (!mmu_va_canonical(m->fmt, acc->va)) {
+    mmu_core_translate(m, acc, out, true);
+    return MMU_OK;
+  }
+  m->st.translations++;
+  mmu_tlb_t *l1 = acc->op == MMU_OP_EXEC ? m->itlb : m->dtlb;
+  l1->st.misses++;
+  mmu_hit_where_t where = MMU_HIT_NONE;
+  uint64_t tlb_cycles = acc->op == MMU_OP_EXEC ? m->cfg.itlb.latency : m->cfg.dtlb.latency;
+  const mmu_tlb_entry_t *e = mmu_core_l2_lookup(m, l1, acc, &where, &tlb_cycles);
+  mmu_core_translate_hit(m, acc, out, true, l1, e, where, tlb_cycles);
+  return MMU_OK;
+}
 
 void mmu_core_invalidate(mmu_t *m, mmu_inval_t kind, uint16_t asid, uint64_t va) {
   mmu_tlb_invalidate(m->itlb, kind, asid, va);

@@ -31,6 +31,10 @@ struct mmu {
   void (*walk_inval_fn)(void *ctx, mmu_inval_t kind, uint16_t asid, uint64_t va);
   void (*walk_destroy_fn)(void *ctx);
   mmu_stats_t st;
+  /* Access decisions of TLB hits, by entry rkey: bit mmu_allow_bit(acc) is set when a hit may be
+   * used as it is (the rights allow the access and a write finds D set); bit 15 marks a row as
+   * computed. Rows are computed on first use and cleared whenever the control state changes. */
+  uint16_t allow[MMU_TLB_RKEYS];
   void *ext; /* owned by layers above the model (firmware); freed by them */
   void (*ext_destroy)(void *ext);
 };
@@ -44,8 +48,16 @@ void mmu_core_translate_rest(mmu_t *mmu, const mmu_access_t *acc, mmu_result_t *
                              mmu_tlb_t *l1, const mmu_tlb_entry_t *e, mmu_fault_kind_t kind,
                              mmu_hit_where_t where, uint64_t tlb_cycles);
 
-static inline void mmu_result_from_entry(mmu_result_t *out, const mmu_tlb_entry_t *e,
-                                         uint64_t va) {
+#define MMU_ALLOW_DONE 0x8000u
+static inline unsigned mmu_allow_bit(const mmu_access_t *acc) {
+  return (unsigned)acc->op * 4u + (unsigned)acc->user * 2u + (unsigned)acc->implicit;
+}
+/* Computes row rkey of m->allow with the full rights check (mmu_check_rights_inline). */
+uint16_t mmu_core_allow_row(mmu_t *m, unsigned rkey);
+/* Sets the control state (clears the decision table). */
+void mmu_core_set_ctrl(mmu_t *m, const mmu_ctrl_t *ctrl);
+
+static inline void mmu_result_from_entry(mmu_result_t *out, const mmu_tlb_entry_t *e, uint64_t va) {
   out->pa = e->base | (va & ((1ull << mmu_page_shift((mmu_page_size_t)e->size)) - 1));
   out->size = (mmu_page_size_t)e->size;
   out->writable = e->w;
@@ -53,14 +65,57 @@ static inline void mmu_result_from_entry(mmu_result_t *out, const mmu_tlb_entry_
   out->executable = e->x;
 }
 
-/* timed = false is the zero-time functional translation (mmu_probe). The TLB lookups and the
- * common case, a hit that the cached rights allow and that needs no D update, are inline here
- * (the hot path: the result is written once, only the statistics that change are updated);
- * everything else is mmu_core_translate_rest. */
+/* The whole result of a TLB hit used as it is (the fault record says "none"). */
+static inline void mmu_result_hit(mmu_result_t *out, const mmu_tlb_entry_t *e,
+                                  const mmu_access_t *acc, mmu_hit_where_t where,
+                                  uint64_t tlb_cycles) {
+  mmu_result_from_entry(out, e, acc->va);
+  out->where = where;
+  out->pwc_level = -1;
+  out->walk_reads = out->walk_writes = 0;
+  out->cycles = (mmu_cycles_t){tlb_cycles, 0, 0, 0, tlb_cycles};
+  mmu_fault_none(&out->fault, acc, -1, 0, 0);
+}
+
+/* After the L1 TLB missed: the L2 TLB (an L2 hit fills the L1). Returns the hit entry or NULL
+ * and adds the L2 latency to *tlb_cycles. */
+static inline const mmu_tlb_entry_t *mmu_core_l2_lookup(mmu_t *m, mmu_tlb_t *l1,
+                                                        const mmu_access_t *acc,
+                                                        mmu_hit_where_t *where,
+                                                        uint64_t *tlb_cycles) {
+  *tlb_cycles += m->cfg.stlb.latency;
+  const mmu_tlb_entry_t *e = mmu_tlb_lookup_ref(m->stlb, acc->va, acc->asid);
+  if (e) {
+    *where = MMU_HIT_L2;
+    mmu_tlb_fill_new(l1, e); /* the L1 has just missed */
+  }
+  return e;
+}
+
+/* The end of a translation once the TLBs have been probed: the common case, a hit that the cached
+ * rights allow and that needs no D update, inline (the result is written once, only the
+ * statistics that change are updated); everything else is mmu_core_translate_rest. */
+static inline void mmu_core_translate_hit(mmu_t *m, const mmu_access_t *acc, mmu_result_t *out,
+                                          bool timed, mmu_tlb_t *l1, const mmu_tlb_entry_t *e,
+                                          mmu_hit_where_t where, uint64_t tlb_cycles) {
+  mmu_fault_kind_t kind = MMU_FAULT_NONE;
+  if (e) {
+    mmu_rights_t r = {e->r, e->w, e->x, e->u, e->pkey};
+    kind = mmu_check_rights_inline(m->fmt, &m->ctrl, &r, acc);
+    if (!(m->allow[e->rkey] & MMU_ALLOW_DONE)) mmu_core_allow_row(m, e->rkey);
+    if (kind == MMU_FAULT_NONE && (acc->op != MMU_OP_WRITE || e->dirty)) {
+      mmu_result_hit(out, e, acc, where, tlb_cycles);
+      m->st.cycles.tlb += tlb_cycles; /* cycles.total is summed by mmu_stats_get */
+      return;
+    }
+  }
+  mmu_core_translate_rest(m, acc, out, timed, l1, e, kind, where, tlb_cycles);
+}
+
+/* timed = false is the zero-time functional translation (mmu_probe): no TLB lookups. */
 static inline void mmu_core_translate(mmu_t *m, const mmu_access_t *acc, mmu_result_t *out,
                                       bool timed) {
   if (timed) m->st.translations++;
-
   mmu_tlb_t *l1 = acc->op == MMU_OP_EXEC ? m->itlb : m->dtlb;
   /* The hit entry is used in place: nothing fills, drops or invalidates a TLB before its last
    * use (mmu_core_translate_rest reads it before dropping it on a fault). */
@@ -70,34 +125,19 @@ static inline void mmu_core_translate(mmu_t *m, const mmu_access_t *acc, mmu_res
   if (timed && mmu_va_canonical(m->fmt, acc->va)) {
     /* The TLBs were created with these latencies (mmu_tlb_latency), read here without a call. */
     tlb_cycles = acc->op == MMU_OP_EXEC ? m->cfg.itlb.latency : m->cfg.dtlb.latency;
-    if ((e = mmu_tlb_lookup_ref(l1, acc->va, acc->asid))) {
+    if ((e = mmu_tlb_lookup_ref(l1, acc->va, acc->asid)))
       where = MMU_HIT_L1;
-    } else {
-      tlb_cycles += m->cfg.stlb.latency;
-      if ((e = mmu_tlb_lookup_ref(m->stlb, acc->va, acc->asid))) {
-        where = MMU_HIT_L2;
-        mmu_tlb_fill(l1, e);
-      }
-    }
+    else
+      e = mmu_core_l2_lookup(m, l1, acc, &where, &tlb_cycles);
   }
-  mmu_fault_kind_t kind = MMU_FAULT_NONE;
-  if (e) {
-    mmu_rights_t r = {e->r, e->w, e->x, e->u, e->pkey};
-    kind = mmu_check_rights_inline(m->fmt, &m->ctrl, &r, acc);
-    if (kind == MMU_FAULT_NONE && (acc->op != MMU_OP_WRITE || e->dirty)) {
-      mmu_result_from_entry(out, e, acc->va);
-      out->where = where;
-      out->pwc_level = -1;
-      out->walk_reads = out->walk_writes = 0;
-      out->cycles = (mmu_cycles_t){tlb_cycles, 0, 0, 0, tlb_cycles};
-      mmu_fault_none(&out->fault, acc, -1, 0, 0);
-      m->st.cycles.tlb += tlb_cycles;
-      m->st.cycles.total += tlb_cycles;
-      return;
-    }
-  }
-  mmu_core_translate_rest(m, acc, out, timed, l1, e, kind, where, tlb_cycles);
+  mmu_core_translate_hit(m, acc, out, timed, l1, e, where, tlb_cycles);
 }
+
+/* mmu_core_translate for a timed access whose L1 TLB probe (mmu_tlb_peek) has just missed, so
+ * that the probe is not repeated: counts the miss and goes on from the L2 TLB. Returns MMU_OK
+ * (so that the caller can tail-call it). */
+mmu_status_t mmu_core_translate_l1_missed(mmu_t *m, const mmu_access_t *acc, mmu_result_t *out);
+
 void mmu_core_invalidate(mmu_t *mmu, mmu_inval_t kind, uint16_t asid, uint64_t va);
 mmu_walk_env_t mmu_core_walk_env(mmu_t *mmu, bool timed);
 

@@ -48,21 +48,6 @@ bool mmu_tlb_has_size(const mmu_tlb_t *t, mmu_page_size_t s) {
   return t->a[s].sets != 0;
 }
 
-/* Tree PLRU: node i has children 2i+1, 2i+2; leaves map to ways. On access, point every node on
- * the path away from the way; the victim follows the pointers. */
-void mmu_tlb_plru_touch(uint8_t *bits, uint32_t ways, uint32_t way) {
-  uint32_t node = 0, lo = 0, hi = ways;
-  while (hi - lo > 1) {
-    uint32_t mid = (lo + hi) / 2;
-    bool right = way >= mid;
-    bits[node] = !right; /* point away */
-    node = 2 * node + (right ? 2 : 1);
-    if (right)
-      lo = mid;
-    else
-      hi = mid;
-  }
-}
 static uint32_t plru_victim(const uint8_t *bits, uint32_t ways) {
   uint32_t node = 0, lo = 0, hi = ways;
   while (hi - lo > 1) {
@@ -103,50 +88,48 @@ static inline void entry_copy(mmu_tlb_entry_t *d, const mmu_tlb_entry_t *s) {
   d->r = s->r, d->w = s->w, d->x = s->x, d->u = s->u, d->dirty = s->dirty;
   d->pkey = s->pkey;
   d->level = s->level;
+  d->rkey = mmu_tlb_rkey(s->r, s->w, s->x, s->u, s->dirty, s->pkey);
 }
 
-void mmu_tlb_fill(mmu_tlb_t *t, const mmu_tlb_entry_t *in) {
-  mmu_tlb_array_t *a = &t->a[in->size];
-  if (!a->sets) return;
-  uint32_t set = mmu_tlb_set_of(a, in->vpn);
+/* Invalid ways have stamp 0 and valid ones a positive stamp (mmu_tlb_touch), so the first way
+ * with the smallest stamp is the first invalid way if there is one, else the LRU way. */
+static void fill_at(mmu_tlb_t *t, mmu_tlb_array_t *a, uint32_t set, const mmu_tlb_entry_t *in,
+                    int w) {
   mmu_tlb_entry_t *e = &a->e[set * a->ways];
-  const uint64_t *st = &a->stamp[set * a->ways];
-  /* One pass: the way that already holds the translation, else the first invalid way, else the
-   * policy's victim (for LRU the first way with the oldest stamp, all ways being valid). */
-  int w = -1, invalid = -1;
-  uint32_t oldest = 0;
-  uint64_t oldest_stamp = st[0];
-  for (uint32_t i = 0; i < a->ways; i++) {
-    if (!e[i].valid) {
-      if (invalid < 0) invalid = (int)i;
-    } else if (mmu_tlb_match(&e[i], in->vpn, in->asid)) {
-      w = (int)i;
-      break;
-    } else if (st[i] < oldest_stamp) {
-      oldest = i;
-      oldest_stamp = st[i];
-    }
-  }
-  if (w < 0) w = invalid;
   if (w < 0) {
-    switch (t->repl) {
-    case MMU_REPL_PLRU:
-      w = (int)plru_victim(&a->plru[set * a->ways], a->ways);
-      break;
-    case MMU_REPL_RANDOM:
-      w = (int)(xorshift(&t->rng) % a->ways);
-      break;
-    case MMU_REPL_LRU:
-    default:
-      w = (int)oldest;
+    const uint64_t *st = &a->stamp[set * a->ways];
+    uint32_t v = 0;
+    uint64_t oldest = st[0];
+    for (uint32_t i = 1; i < a->ways; i++)
+      if (st[i] < oldest) oldest = st[i], v = i;
+    w = (int)v;
+    if (oldest) { /* every way valid: the policy's victim */
+      if (t->repl == MMU_REPL_PLRU)
+        w = (int)plru_victim(&a->plru[set * a->ways], a->ways);
+      else if (t->repl == MMU_REPL_RANDOM)
+        w = (int)(xorshift(&t->rng) % a->ways);
+      t->st.evictions++;
     }
-    t->st.evictions++;
   }
   if (!e[w].valid) a->nvalid++;
   entry_copy(&e[w], in);
   e[w].valid = true;
   t->st.fills++;
   mmu_tlb_touch(t, a, set, (uint32_t)w);
+}
+
+void mmu_tlb_fill(mmu_tlb_t *t, const mmu_tlb_entry_t *in) {
+  mmu_tlb_array_t *a = &t->a[in->size];
+  if (!a->sets) return;
+  uint32_t set;
+  int w = mmu_tlb_find(a, in->vpn, in->asid, &set); /* replaced in place if present */
+  fill_at(t, a, set, in, w);
+}
+
+void mmu_tlb_fill_new(mmu_tlb_t *t, const mmu_tlb_entry_t *in) {
+  mmu_tlb_array_t *a = &t->a[in->size];
+  if (!a->sets) return;
+  fill_at(t, a, mmu_tlb_set_of(a, in->vpn), in, -1);
 }
 
 void mmu_tlb_drop(mmu_tlb_t *t, uint64_t va, uint16_t asid) {
@@ -157,6 +140,7 @@ void mmu_tlb_drop(mmu_tlb_t *t, uint64_t va, uint16_t asid) {
     int w = mmu_tlb_find(a, va >> a->shift, asid, &set);
     if (w >= 0) {
       a->e[set * a->ways + (uint32_t)w].valid = false;
+      a->stamp[set * a->ways + (uint32_t)w] = 0; /* see fill_at */
       a->nvalid--;
       t->st.invalidated++;
     }
@@ -178,6 +162,7 @@ void mmu_tlb_invalidate(mmu_tlb_t *t, mmu_inval_t kind, uint16_t asid, uint64_t 
                   (kind == MMU_INVAL_ASID && !e->global && e->asid == asid);
       if (drop) {
         e->valid = false;
+        a->stamp[i] = 0; /* see fill_at */
         a->nvalid--;
         t->st.invalidated++;
       }
@@ -187,6 +172,10 @@ void mmu_tlb_invalidate(mmu_tlb_t *t, mmu_inval_t kind, uint16_t asid, uint64_t 
 
 void mmu_tlb_stats(const mmu_tlb_t *t, mmu_tlb_stats_t *out) {
   *out = t->st;
+  out->hits = 0;
+  for (int s = 0; s < MMU_PAGE_SIZES; s++)
+    out->hits += t->st.hits_by_size[s];
+  out->lookups = out->hits + out->misses;
 }
 void mmu_tlb_stats_reset(mmu_tlb_t *t) {
   memset(&t->st, 0, sizeof t->st);

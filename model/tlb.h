@@ -15,7 +15,16 @@ typedef struct mmu_tlb_entry {
   bool r, w, x, u, dirty;
   uint8_t pkey;
   int8_t level; /* leaf level the walk found */
+  /* The rights and D bit packed by mmu_tlb_fill (r, w<<1, x<<2, u<<3, dirty<<4, pkey<<5): the row
+   * of the MMU's access-decision table (struct mmu's allow) that a hit looks up. */
+  uint16_t rkey;
 } mmu_tlb_entry_t;
+
+#define MMU_TLB_RKEYS 512 /* distinct values of rkey */
+
+static inline uint16_t mmu_tlb_rkey(bool r, bool w, bool x, bool u, bool dirty, uint8_t pkey) {
+  return (uint16_t)(r | w << 1 | x << 2 | u << 3 | dirty << 4 | (pkey & 15u) << 5);
+}
 
 typedef struct mmu_tlb mmu_tlb_t;
 
@@ -23,12 +32,12 @@ typedef struct mmu_tlb mmu_tlb_t;
  * hot path; everything else goes through the functions. */
 typedef struct mmu_tlb_array {
   uint32_t sets, ways;
-  uint32_t nvalid;      /* valid entries: an empty array is not probed */
-  int shift;            /* page shift of the array's size */
-  uint64_t mask;        /* sets - 1 when sets is a power of two, else 0 (use %) */
-  mmu_tlb_entry_t *e;   /* sets * ways */
-  uint64_t *stamp;      /* LRU */
-  uint8_t *plru;        /* (ways - 1) tree bits per set; bit = 1 means "go right" to the victim */
+  uint32_t nvalid;    /* valid entries: an empty array is not probed */
+  int shift;          /* page shift of the array's size */
+  uint64_t mask;      /* sets - 1 when sets is a power of two, else 0 (use %) */
+  mmu_tlb_entry_t *e; /* sets * ways */
+  uint64_t *stamp;    /* LRU */
+  uint8_t *plru;      /* (ways - 1) tree bits per set; bit = 1 means "go right" to the victim */
 } mmu_tlb_array_t;
 
 struct mmu_tlb {
@@ -47,6 +56,9 @@ bool mmu_tlb_has_size(const mmu_tlb_t *tlb, mmu_page_size_t size);
 bool mmu_tlb_lookup(mmu_tlb_t *tlb, uint64_t va, uint16_t asid, mmu_tlb_entry_t *out);
 /* Inserts (replacing a matching entry, else an invalid way, else the policy's victim). */
 void mmu_tlb_fill(mmu_tlb_t *tlb, const mmu_tlb_entry_t *e);
+/* mmu_tlb_fill when the caller knows that no entry matches (it has just missed in this TLB):
+ * no search for one. */
+void mmu_tlb_fill_new(mmu_tlb_t *tlb, const mmu_tlb_entry_t *e);
 /* Drops the entry that translates va for asid (any size), if present. */
 void mmu_tlb_drop(mmu_tlb_t *tlb, uint64_t va, uint16_t asid);
 void mmu_tlb_invalidate(mmu_tlb_t *tlb, mmu_inval_t kind, uint16_t asid, uint64_t va);
@@ -59,8 +71,21 @@ static inline int mmu_page_shift(mmu_page_size_t s) {
   return 12 + 9 * (int)s;
 }
 
-/* Tree PLRU: marks `way` as the most recently used of its set. */
-void mmu_tlb_plru_touch(uint8_t *bits, uint32_t ways, uint32_t way);
+/* Tree PLRU: node i has children 2i+1, 2i+2; leaves map to ways. On access, point every node on
+ * the path away from the way; the victim follows the pointers. Inline: it is on the hit path. */
+static inline void mmu_tlb_plru_touch(uint8_t *bits, uint32_t ways, uint32_t way) {
+  uint32_t node = 0, lo = 0, hi = ways;
+  while (hi - lo > 1) {
+    uint32_t mid = (lo + hi) / 2;
+    bool right = way >= mid;
+    bits[node] = !right; /* point away */
+    node = 2 * node + (right ? 2 : 1);
+    if (right)
+      lo = mid;
+    else
+      hi = mid;
+  }
+}
 
 /* Updates the replacement state for an access to (set, way). */
 static inline void mmu_tlb_touch(mmu_tlb_t *t, mmu_tlb_array_t *a, uint32_t set, uint32_t way) {
@@ -90,25 +115,45 @@ static inline int mmu_tlb_find(const mmu_tlb_array_t *a, uint64_t vpn, uint16_t 
   return -1;
 }
 
+/* Finds the entry that translates va for asid in any page-size array, without touching any
+ * state (NULL on a miss), for mmu_tlb_hit. Arrays are probed 4 KiB first, as mmu_tlb_lookup
+ * does, so the same entry wins. */
+static inline const mmu_tlb_entry_t *mmu_tlb_peek(const mmu_tlb_t *t, uint64_t va, uint16_t asid) {
+  for (int i = 0; i < MMU_PAGE_SIZES; i++) {
+    const mmu_tlb_array_t *a = &t->a[i];
+    if (!a->nvalid) continue;
+    uint64_t vpn = va >> a->shift;
+    const mmu_tlb_entry_t *e = &a->e[mmu_tlb_set_of(a, vpn) * a->ways], *end = e + a->ways;
+    for (; e != end; e++)
+      if (mmu_tlb_match(e, vpn, asid)) return e;
+  }
+  return NULL;
+}
+
+/* Records a hit on an entry mmu_tlb_peek found: replacement state and statistics. (Lookups and
+ * total hits are not counted here: mmu_tlb_stats derives them from misses and hits by size.) */
+static inline void mmu_tlb_hit(mmu_tlb_t *t, const mmu_tlb_entry_t *e) {
+  mmu_tlb_array_t *a = &t->a[e->size];
+  uint32_t i = (uint32_t)(e - a->e);
+  uint64_t now = t->clock + 1;
+  t->clock = now;
+  a->stamp[i] = now;
+  if (t->repl == MMU_REPL_PLRU) {
+    uint32_t way = i % a->ways;
+    mmu_tlb_plru_touch(&a->plru[i - way], a->ways, way);
+  }
+  t->st.hits_by_size[e->size]++;
+}
+
 /* Probes every page-size array like mmu_tlb_lookup, returning the entry in place (NULL on a
  * miss). The pointer is valid until the next fill, drop or invalidation of this TLB. */
-static inline const mmu_tlb_entry_t *mmu_tlb_lookup_ref(mmu_tlb_t *t, uint64_t va,
-                                                        uint16_t asid) {
-  t->st.lookups++;
-  for (int s = 0; s < MMU_PAGE_SIZES; s++) {
-    mmu_tlb_array_t *a = &t->a[s];
-    if (!a->nvalid) continue;
-    uint32_t set;
-    int w = mmu_tlb_find(a, va >> a->shift, asid, &set);
-    if (w < 0) continue;
-    const mmu_tlb_entry_t *e = &a->e[set * a->ways + (uint32_t)w]; /* before the stores below */
-    mmu_tlb_touch(t, a, set, (uint32_t)w);
-    t->st.hits++;
-    t->st.hits_by_size[s]++;
-    return e;
-  }
-  t->st.misses++;
-  return NULL;
+static inline const mmu_tlb_entry_t *mmu_tlb_lookup_ref(mmu_tlb_t *t, uint64_t va, uint16_t asid) {
+  const mmu_tlb_entry_t *e = mmu_tlb_peek(t, va, asid);
+  if (e)
+    mmu_tlb_hit(t, e);
+  else
+    t->st.misses++;
+  return e;
 }
 
 #endif

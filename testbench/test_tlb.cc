@@ -142,6 +142,41 @@ TEST(Tlb, SetIndexComesFromTheLowVpnBits) {
   EXPECT_TRUE(t.Has(3) && t.Has(4));
 }
 
+TEST(Tlb, FillTakesTheFirstInvalidatedWayBeforeTheLruWay) {
+  Tlb t(MMU_REPL_LRU);
+  for (uint64_t v = 0; v < 4; v++) {
+    mmu_tlb_entry_t e = Entry(v);
+    mmu_tlb_fill(t.t, &e);
+  }
+  mmu_tlb_drop(t.t, 2ull << 12, 1); // way 2 becomes invalid; way 0 is the LRU way
+  mmu_tlb_entry_t e = Entry(4);
+  mmu_tlb_fill_new(t.t, &e);
+  EXPECT_EQ(mmu_tlb_way_of(t.t, MMU_PAGE_4K, 4ull << 12, 1), 2);
+  EXPECT_TRUE(t.Has(0) && t.Has(1) && t.Has(3));
+  mmu_tlb_stats_t st;
+  mmu_tlb_stats(t.t, &st);
+  EXPECT_EQ(st.evictions, 0u);
+  mmu_tlb_entry_t f = Entry(5); // the set is full again: now the LRU way (0) goes
+  mmu_tlb_fill_new(t.t, &f);
+  EXPECT_FALSE(t.Has(0));
+  EXPECT_EQ(mmu_tlb_way_of(t.t, MMU_PAGE_4K, 5ull << 12, 1), 0);
+}
+
+TEST(Tlb, LookupsAreHitsPlusMisses) {
+  Tlb t(MMU_REPL_LRU);
+  mmu_tlb_entry_t e = Entry(7);
+  mmu_tlb_fill(t.t, &e);
+  EXPECT_TRUE(t.Lookup(7));
+  EXPECT_TRUE(t.Lookup(7));
+  EXPECT_FALSE(t.Lookup(8));
+  mmu_tlb_stats_t st;
+  mmu_tlb_stats(t.t, &st);
+  EXPECT_EQ(st.hits, 2u);
+  EXPECT_EQ(st.hits_by_size[MMU_PAGE_4K], 2u);
+  EXPECT_EQ(st.misses, 1u);
+  EXPECT_EQ(st.lookups, 3u);
+}
+
 // ---- the hierarchy inside the MMU ----
 
 TEST(TlbHierarchy, SecondAccessHitsL1AndCostsOnlyTheL1Latency) {
@@ -249,6 +284,47 @@ TEST(TlbHierarchy, TlbHitDecidesPermissionsExactlyAsTheWalk) {
   EXPECT_EQ(hit_fault.fault.level, 0);
   // The faulting entry is dropped, as x86 does on a page fault.
   EXPECT_EQ(m.Translate(0x10000, MMU_OP_READ).where, MMU_HIT_WALK);
+}
+
+TEST(TlbHierarchy, AHitObeysControlStateChangedAfterItWasCached) {
+  // mmu_translate decides L1 hits from a table derived from the control state; changing the
+  // state (here PKRU.AD for key 3, then SMAP for a supervisor read) must change the decision.
+  Mmu m;
+  ASSERT_EQ(mmu_map(m, 1, 0x10000, 0x20000, 0x1000,
+                    MMU_PERM_R | MMU_PERM_W | MMU_PERM_U | MMU_PERM_PKEY(3), MMU_PAGE_4K),
+            MMU_OK);
+  m.Translate(0x10000);
+  ASSERT_EQ(m.Translate(0x10000).where, MMU_HIT_L1);
+  mmu_ctrl_t c;
+  ASSERT_EQ(mmu_get_ctrl(m, &c), MMU_OK);
+  c.pke = true;
+  c.pkru = 1u << (2 * 3); // AD for key 3
+  ASSERT_EQ(mmu_set_ctrl(m, &c), MMU_OK);
+  mmu_result_t r = m.Translate(0x10000);
+  EXPECT_EQ(r.where, MMU_HIT_L1);
+  EXPECT_EQ(r.fault.kind, MMU_FAULT_PKEY);
+  c.pkru = 0;
+  ASSERT_EQ(mmu_set_ctrl(m, &c), MMU_OK);
+  m.Translate(0x10000); // re-cached after the fault dropped it
+  EXPECT_EQ(m.Translate(0x10000).fault.kind, MMU_FAULT_NONE);
+  c.smap = true;
+  c.ac = false;
+  ASSERT_EQ(mmu_set_ctrl(m, &c), MMU_OK);
+  r = m.Translate(0x10000, MMU_OP_READ, false);
+  EXPECT_EQ(r.where, MMU_HIT_L1);
+  EXPECT_EQ(r.fault.kind, MMU_FAULT_SMAP);
+}
+
+TEST(TlbHierarchy, NonCanonicalAddressFaultsWithoutAnyTlbLookup) {
+  Mmu m;
+  ASSERT_EQ(mmu_map(m, 1, 0x10000, 0x20000, 0x1000, MMU_PERM_R | MMU_PERM_U, MMU_PAGE_4K), MMU_OK);
+  m.Translate(0x10000);
+  mmu_result_t r = m.Translate(0x0000800000010000ull); // bit 47 set, upper bits clear
+  EXPECT_EQ(r.fault.kind, MMU_FAULT_NONCANONICAL);
+  mmu_stats_t st;
+  mmu_stats_get(m, &st);
+  EXPECT_EQ(st.dtlb.lookups, 1u); // only the first access looked up
+  EXPECT_EQ(st.translations, 2u);
 }
 
 TEST(TlbHierarchy, SuperpagesUseTheirOwnArrays) {
