@@ -36,9 +36,7 @@ static bool expand_stack(mmu_kernel_t *k, fw_proc_t *p, fw_vma_t *v, uint64_t va
 }
 
 static void copy_frame(mmu_kernel_t *k, uint64_t dst, uint64_t src) {
-  uint8_t buf[FW_PAGE];
-  mmu_phys_read(k->mmu, src, buf, FW_PAGE);
-  mmu_phys_write(k->mmu, dst, buf, FW_PAGE);
+  mmu_mem_copy_frame(k->mmu->mem, dst, src);
   fw_charge(k, MMU_KC_COPY_PAGE, 1);
 }
 
@@ -136,9 +134,7 @@ static mmu_kverdict_t do_file(mmu_kernel_t *k, fw_proc_t *p, fw_vma_t *v, uint64
 
 /* Write to a present read-only page of a writable VMA (do_wp_page). */
 static mmu_kverdict_t do_wp_page(mmu_kernel_t *k, fw_proc_t *p, fw_vma_t *v, uint64_t va,
-                                 uint64_t pte, uint64_t at, mmu_kfault_rec_t *rec) {
-  mmu_pte_fields_t fl;
-  mmu_pte_decode(k->mmu, pte, 0, &fl);
+                                 mmu_pte_fields_t fl, uint64_t at, mmu_kfault_rec_t *rec) {
   fw_frame_t *f = fw_frame_of(k, fl.pa);
   if (!f) return sig(rec, MMU_SIG_BUS, MMU_SI_KERNEL);
   bool shared = v->flags & MMU_MAP_SHARED;
@@ -179,6 +175,38 @@ static mmu_kverdict_t do_wp_page(mmu_kernel_t *k, fw_proc_t *p, fw_vma_t *v, uin
   return s ? oom(rec) : MMU_KV_RETRY;
 }
 
+/* A fault at a page that has a PTE: a write to a read-only page, a spurious fault, a swap entry
+ * or a PROT_NONE entry. */
+static mmu_kverdict_t handle_pte(mmu_kernel_t *k, fw_proc_t *p, fw_vma_t *v, uint64_t va,
+                                 uint64_t pte, uint64_t at, bool write, mmu_kfault_rec_t *rec) {
+  uint64_t page = va & FW_PAGE_MASK, slot;
+  mmu_pte_fields_t fl;
+  mmu_pte_decode(k->mmu, pte, 0, &fl);
+  if (fl.present) {
+    if (write && !(fl.perm & MMU_PERM_W)) return do_wp_page(k, p, v, va, fl, at, rec);
+    /* Nothing is missing: a stale TLB entry or rights the PTE lacks but the VMA grants (after
+     * an mprotect race). Bring the PTE's rights in line with the VMA and retry. */
+    fl.perm = fw_pte_perm(v, fl.perm & MMU_PERM_W);
+    fl.accessed = true; /* RISC-V without Svadu faults to have A (and D) set by software */
+    fl.dirty = fl.dirty || write;
+    uint64_t np;
+    if (!mmu_pte_encode(k->mmu, &fl, 0, &np) && np != pte) fw_pte_write_at(k, p, page, at, np);
+    rec->kind = MMU_KF_SPURIOUS;
+    return MMU_KV_RETRY;
+  }
+  if (mmu_kpte_is_swap(pte, &slot)) return do_swap_page(k, p, v, va, slot, write, rec);
+  /* PROT_NONE left behind by a change of the VMA: restore the present PTE */
+  fw_frame_t *fr = fw_frame_of(k, fl.pa);
+  if (!fr) return sig(rec, MMU_SIG_KILL, MMU_SI_KERNEL);
+  fl.present = true;
+  fl.perm = fw_pte_perm(v, false);
+  uint64_t np;
+  if (mmu_pte_encode(k->mmu, &fl, 0, &np) || fw_pte_write_at(k, p, page, at, np))
+    return oom(rec);
+  rec->kind = MMU_KF_SPURIOUS;
+  return MMU_KV_RETRY;
+}
+
 mmu_kverdict_t fw_handle(mmu_kernel_t *k, mmu_kfault_rec_t *rec) {
   fw_proc_t *p = fw_proc(k, rec->pid);
   const mmu_fault_t *f = &rec->fault;
@@ -210,33 +238,9 @@ mmu_kverdict_t fw_handle(mmu_kernel_t *k, mmu_kfault_rec_t *rec) {
   if ((write && !(v->prot & MMU_PROT_WRITE)) || (f->op == MMU_OP_EXEC && !(v->prot & MMU_PROT_EXEC)) ||
       v->prot == MMU_PROT_NONE)
     return sig(rec, MMU_SIG_SEGV, MMU_SEGV_ACCERR);
-  uint64_t page = va & FW_PAGE_MASK, at, pte = fw_pte_get_at(k, p, page, &at), slot;
-  mmu_pte_fields_t fl;
-  mmu_pte_decode(k->mmu, pte, 0, &fl);
-  if (fl.present) {
-    if (write && !(fl.perm & MMU_PERM_W)) return do_wp_page(k, p, v, va, pte, at, rec);
-    /* Nothing is missing: a stale TLB entry or rights the PTE lacks but the VMA grants (after
-     * an mprotect race). Bring the PTE's rights in line with the VMA and retry. */
-    fl.perm = fw_pte_perm(v, fl.perm & MMU_PERM_W);
-    fl.accessed = true; /* RISC-V without Svadu faults to have A (and D) set by software */
-    fl.dirty = fl.dirty || write;
-    uint64_t np;
-    if (!mmu_pte_encode(k->mmu, &fl, 0, &np) && np != pte) fw_pte_write_at(k, p, page, at, np);
-    rec->kind = MMU_KF_SPURIOUS;
-    return MMU_KV_RETRY;
-  }
-  if (mmu_kpte_is_swap(pte, &slot)) return do_swap_page(k, p, v, va, slot, write, rec);
-  if (pte) { /* PROT_NONE left behind by a change of the VMA: restore the present PTE */
-    fw_frame_t *fr = fw_frame_of(k, fl.pa);
-    if (!fr) return sig(rec, MMU_SIG_KILL, MMU_SI_KERNEL);
-    fl.present = true;
-    fl.perm = fw_pte_perm(v, false);
-    uint64_t np;
-    if (mmu_pte_encode(k->mmu, &fl, 0, &np) || fw_pte_write_at(k, p, page, at, np))
-      return oom(rec);
-    rec->kind = MMU_KF_SPURIOUS;
-    return MMU_KV_RETRY;
-  }
+  uint64_t page = va & FW_PAGE_MASK, at, pte = fw_pte_get_at(k, p, page, &at);
+  if (pte) /* else a first touch: nothing to decode */
+    return handle_pte(k, p, v, va, pte, at, write, rec);
   if (v->file >= 0) return do_file(k, p, v, va, write, rec);
   rec->kind = grew ? MMU_KF_STACK : MMU_KF_ANON;
   return do_anonymous(k, p, v, va, at, write, rec);

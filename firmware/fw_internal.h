@@ -102,6 +102,9 @@ typedef struct fw_proc {
   fw_vma_t *vma;
   size_t nvma, capvma;
   fw_pageset_t pages; /* the vpn of every PTE this process has (present or swap entry) */
+  /* The leaf page table of the 2 MiB region looked up last (fw_pte_get_at): its key is
+   * (va >> 21) + 1, 0 = none; valid while mmu_mem_table_gen is lt_gen. */
+  uint64_t lt_key, lt_table, lt_gen;
   uint64_t signals;
 } fw_proc_t;
 
@@ -139,7 +142,23 @@ struct mmu_kernel {
 
 /* ---- kernel.c ---- */
 fw_proc_t *fw_proc(const mmu_kernel_t *k, uint32_t pid);
-void fw_charge(mmu_kernel_t *k, mmu_kcost_item_t item, uint32_t n);
+/* Charges n of a cost item to the record being charged (if any) and to the statistics; inline:
+ * a fault charges five to eight items. */
+static inline void fw_charge(mmu_kernel_t *k, mmu_kcost_item_t item, uint32_t n) {
+  mmu_kfault_rec_t *r = k->cur;
+  if (!r || !n) return;
+  uint64_t c = k->cost[item] * n;
+  r->items[item] += c;
+  r->counts[item] += n;
+  r->kernel_cycles += c;
+  k->st.item_cycles[item] += c;
+  k->st.item_counts[item] += n;
+  k->st.kernel_cycles += c;
+  if (r == &k->sysrec)
+    k->st.syscall_cycles += c;
+  else
+    k->st.fault_cycles += c;
+}
 void fw_syscall_begin(mmu_kernel_t *k);
 void fw_syscall_end(mmu_kernel_t *k);
 fw_vma_t *fw_find_vma(fw_proc_t *p, uint64_t va); /* first VMA with end > va, or NULL */
@@ -159,12 +178,12 @@ uint64_t fw_protnone_pte(const mmu_kernel_t *k, uint64_t pa);
 /* Whether pte refers to a frame (present, or PROT_NONE); *fl decoded either way. */
 bool fw_pte_frame(const mmu_kernel_t *k, uint64_t pte, mmu_pte_fields_t *fl);
 /* Raw PTE of va (0 if no leaf-level entry). */
-uint64_t fw_pte_get(const mmu_kernel_t *k, const fw_proc_t *p, uint64_t va);
+uint64_t fw_pte_get(const mmu_kernel_t *k, fw_proc_t *p, uint64_t va);
 /* The same, and *at the physical address of the entry (FW_NO_SLOT if there is no leaf table).
  * The kernel never frees page tables of a live process: the address stays valid for the rest of
  * a fault or system call, and spares fw_pte_write_at a second walk. */
 #define FW_NO_SLOT UINT64_MAX
-uint64_t fw_pte_get_at(const mmu_kernel_t *k, const fw_proc_t *p, uint64_t va, uint64_t *at);
+uint64_t fw_pte_get_at(const mmu_kernel_t *k, fw_proc_t *p, uint64_t va, uint64_t *at);
 /* Writes a PTE (charged PTE_UPDATE) and keeps p->pages in step. */
 mmu_status_t fw_pte_write(mmu_kernel_t *k, fw_proc_t *p, uint64_t va, uint64_t pte);
 /* The same, at the entry's address from fw_pte_get_at (FW_NO_SLOT: found by a walk). */

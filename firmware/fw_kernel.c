@@ -93,23 +93,7 @@ mmu_status_t mmu_kernel_config_validate(const mmu_kernel_config_t *c, char *err,
   return MMU_OK;
 }
 
-/* ---- charging ---- */
-void fw_charge(mmu_kernel_t *k, mmu_kcost_item_t item, uint32_t n) {
-  mmu_kfault_rec_t *r = k->cur;
-  if (!r || !n) return;
-  uint64_t c = k->cost[item] * n;
-  r->items[item] += c;
-  r->counts[item] += n;
-  r->kernel_cycles += c;
-  k->st.item_cycles[item] += c;
-  k->st.item_counts[item] += n;
-  k->st.kernel_cycles += c;
-  if (r == &k->sysrec)
-    k->st.syscall_cycles += c;
-  else
-    k->st.fault_cycles += c;
-}
-
+/* ---- charging (fw_charge: fw_internal.h) ---- */
 void fw_syscall_begin(mmu_kernel_t *k) {
   memset(&k->sysrec, 0, sizeof k->sysrec);
   k->cur = &k->sysrec;

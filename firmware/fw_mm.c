@@ -19,15 +19,30 @@ bool mmu_kpte_is_swap(uint64_t pte, uint64_t *slot) {
   return true;
 }
 
-uint64_t fw_pte_get_at(const mmu_kernel_t *k, const fw_proc_t *p, uint64_t va, uint64_t *at) {
-  mmu_pte_ref_t r;
-  *at = FW_NO_SLOT;
-  if (mmu_pte_lookup(k->mmu, p->asid, va, &r) != MMU_OK || r.level != 0) return 0;
-  *at = r.pte_addr;
-  return r.pte;
+/* The address of va's leaf-level entry, FW_NO_SLOT if there is no leaf table. Faults, munmap
+ * and fork go through the pages of a region in turn: the region's leaf table is remembered, and
+ * the walk (four or five decoded levels) is only needed for a new region, or after the model
+ * freed or overwrote a page-table frame (a custom handler's mmu_unmap, say). */
+static uint64_t leaf_slot(const mmu_kernel_t *k, fw_proc_t *p, uint64_t va) {
+  uint64_t key = (va >> 21) + 1, gen = mmu_mem_table_gen(k->mmu->mem);
+  if (p->lt_key != key || p->lt_gen != gen) {
+    mmu_pte_ref_t r;
+    if (mmu_pte_lookup(k->mmu, p->asid, va, &r) != MMU_OK || r.level != 0) return FW_NO_SLOT;
+    p->lt_key = key;
+    p->lt_table = r.pte_addr & FW_PAGE_MASK;
+    p->lt_gen = gen;
+  }
+  return p->lt_table + 8 * ((va >> 12) & 511);
 }
 
-uint64_t fw_pte_get(const mmu_kernel_t *k, const fw_proc_t *p, uint64_t va) {
+uint64_t fw_pte_get_at(const mmu_kernel_t *k, fw_proc_t *p, uint64_t va, uint64_t *at) {
+  uint64_t pte = 0;
+  *at = leaf_slot(k, p, va);
+  if (*at != FW_NO_SLOT) mmu_mem_read64(k->mmu->mem, *at, &pte);
+  return pte;
+}
+
+uint64_t fw_pte_get(const mmu_kernel_t *k, fw_proc_t *p, uint64_t va) {
   uint64_t at;
   return fw_pte_get_at(k, p, va, &at);
 }
@@ -62,8 +77,9 @@ static bool reclaim_one(mmu_kernel_t *k);
 mmu_status_t fw_pte_write_at(mmu_kernel_t *k, fw_proc_t *p, uint64_t va, uint64_t at,
                              uint64_t pte) {
   mmu_status_t s;
+  if (at == FW_NO_SLOT) at = leaf_slot(k, p, va);
   if (at != FW_NO_SLOT) /* what mmu_pte_set writes, where its walk would end */
-    s = mmu_phys_write(k->mmu, at, &pte, sizeof pte);
+    s = mmu_mem_write64(k->mmu->mem, at, pte) ? MMU_OK : MMU_ERR_NOMEM;
   else
     for (int tries = 0;; tries++) {
       s = mmu_pte_set(k->mmu, p->asid, va, pte);

@@ -13,6 +13,7 @@ struct mmu_mem {
   uint64_t free_frames, hint; /* hint: word index to start the downward search at */
   mmu_cache_t *cache; /* the latency model of PTE loads */
   uint64_t frames_backed;
+  uint64_t table_gen; /* see mmu_mem_table_gen */
 };
 
 static bool bit_get(const uint64_t *b, uint64_t i) {
@@ -147,6 +148,7 @@ mmu_status_t mmu_mem_write(mmu_mem_t *m, uint64_t pa, const void *buf, size_t le
     if (n > len) n = len;
     uint8_t *f = mmu_mem_frame_ptr(m, pa);
     if (!f) return MMU_ERR_NOMEM;
+    if (bit_get(m->table_bits, pa / MMU_FRAME_BYTES)) m->table_gen++;
     memcpy(f + off, in, n);
     in += n, pa += n, len -= n;
   }
@@ -161,6 +163,7 @@ mmu_status_t mmu_mem_zero(mmu_mem_t *m, uint64_t pa, size_t len) {
     size_t off = pa % MMU_FRAME_BYTES, n = MMU_FRAME_BYTES - off;
     if (n > len) n = len;
     uint8_t *f = frame_get(m, pa); /* unbacked frames already read as zero */
+    if (bit_get(m->table_bits, pa / MMU_FRAME_BYTES)) m->table_gen++;
     if (f) memset(f + off, 0, n);
     pa += n, len -= n;
   }
@@ -202,6 +205,7 @@ mmu_status_t mmu_mem_frame_free(mmu_mem_t *m, uint64_t pa) {
   if (pa >= m->bytes || pa % MMU_FRAME_BYTES) return MMU_ERR_RANGE;
   uint64_t fn = pa / MMU_FRAME_BYTES;
   if (!bit_get(m->alloc_bits, fn)) return MMU_ERR_STATE;
+  if (bit_get(m->table_bits, fn)) m->table_gen++;
   bit_set(m->alloc_bits, fn, false);
   bit_set(m->table_bits, fn, false);
   m->free_frames++;
@@ -238,4 +242,26 @@ size_t mmu_mem_host_bytes(const mmu_mem_t *m, size_t *frame_bytes) {
   if (frame_bytes) *frame_bytes = (size_t)(m->frames_backed * MMU_FRAME_BYTES);
   return (size_t)(chunks * sizeof(void *) + used_chunks * CHUNK_FRAMES * sizeof(void *) +
                   2 * ((m->frames + 63) / 64) * 8);
+}
+
+uint64_t mmu_mem_table_gen(const mmu_mem_t *m) {
+  return m->table_gen;
+}
+
+mmu_status_t mmu_mem_copy_frame(mmu_mem_t *m, uint64_t dst, uint64_t src) {
+  if (!m) return MMU_ERR_NULL;
+  if (dst >= m->bytes || src >= m->bytes || (dst | src) % MMU_FRAME_BYTES) return MMU_ERR_RANGE;
+  const uint8_t *s = frame_get(m, src);
+  if (!s) return mmu_mem_zero(m, dst, MMU_FRAME_BYTES); /* an unbacked source reads as zero */
+  uint64_t fn = dst / MMU_FRAME_BYTES;
+  uint8_t ***chunk = &m->dir[fn / CHUNK_FRAMES];
+  if (!*chunk && !(*chunk = calloc(CHUNK_FRAMES, sizeof(uint8_t *)))) return MMU_ERR_NOMEM;
+  uint8_t **d = &(*chunk)[fn % CHUNK_FRAMES];
+  if (!*d) { /* every byte is written next: no zeroing */
+    if (!(*d = malloc(MMU_FRAME_BYTES))) return MMU_ERR_NOMEM;
+    m->frames_backed++;
+  }
+  if (bit_get(m->table_bits, fn)) m->table_gen++;
+  if (*d != s) memcpy(*d, s, MMU_FRAME_BYTES);
+  return MMU_OK;
 }

@@ -42,4 +42,12 @@ bool mmu_mem_is_table(const mmu_mem_t *mem, uint64_t pa);
 /* Host bytes used by the model's memory bookkeeping (not frame contents), for benchmarks. */
 size_t mmu_mem_host_bytes(const mmu_mem_t *mem, size_t *frame_bytes);
 
+/* Counts the events that may change which leaf table a virtual address leads to: a page-table
+ * frame freed, or written through mmu_mem_write/zero/copy_frame (mmu_mem_write64 edits of single
+ * entries do not count). A cache of leaf-table addresses stays valid while it is unchanged. */
+uint64_t mmu_mem_table_gen(const mmu_mem_t *mem);
+/* Copies frame src to frame dst (both frame-aligned) without an intermediate buffer and without
+ * zeroing dst's storage first. */
+mmu_status_t mmu_mem_copy_frame(mmu_mem_t *mem, uint64_t dst, uint64_t src);
+
 #endif
