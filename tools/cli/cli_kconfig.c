@@ -1,4 +1,4 @@
-/* cli_kconfig.c — the kernel configuration file of the mmusim tool, and --vma parsing. */
+/* cli_kconfig.c — the kernel configuration file of the mmusim tool. */
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
@@ -95,57 +95,4 @@ mmu_status_t cli_kconfig_load(const char *path, mmu_kernel_config_t *cfg, char *
 out:
   json_decref(root);
   return s;
-}
-
-static bool parse_num(const char *s, char **end, uint64_t *out) {
-  errno = 0;
-  unsigned long long v = strtoull(s, end, 0);
-  if (errno || *end == s || *s == '-') return false;
-  *out = v;
-  return true;
-}
-
-bool cli_parse_vma(const char *s, cli_vma_t *v, char *err, size_t len) {
-  char *e;
-  memset(v, 0, sizeof *v);
-  v->prot = MMU_PROT_READ | MMU_PROT_WRITE;
-  if (!parse_num(s, &e, &v->start) || *e != '-' || !parse_num(e + 1, &e, &v->end)) {
-    snprintf(err, len, "--vma '%s': expected START-END[:PROT[:KIND]]", s);
-    return false;
-  }
-  if (v->end <= v->start || (v->start & 0xfff) || (v->end & 0xfff)) {
-    snprintf(err, len, "--vma '%s': START < END, both multiples of 4096", s);
-    return false;
-  }
-  if (*e == ':') {
-    e++;
-    v->prot = 0;
-    for (; *e && *e != ':'; e++) {
-      if (*e == 'r')
-        v->prot |= MMU_PROT_READ;
-      else if (*e == 'w')
-        v->prot |= MMU_PROT_WRITE;
-      else if (*e == 'x')
-        v->prot |= MMU_PROT_EXEC;
-      else if (*e != '-') {
-        snprintf(err, len, "--vma '%s': PROT is a combination of r, w, x (or -)", s);
-        return false;
-      }
-    }
-    if (*e == ':') {
-      e++;
-      if (!strcmp(e, "stack"))
-        v->stack = true;
-      else if (strcmp(e, "anon")) {
-        snprintf(err, len, "--vma '%s': KIND is anon or stack", s);
-        return false;
-      }
-      e += strlen(e);
-    }
-  }
-  if (*e) {
-    snprintf(err, len, "--vma '%s': unexpected '%s'", s, e);
-    return false;
-  }
-  return true;
 }

@@ -12,16 +12,16 @@
 
 #include "cli.h"
 
-#define MAX_VMAS 64
-
 typedef enum { OUT_TEXT, OUT_JSON, OUT_CSV } out_fmt_t;
 
 typedef struct opts {
   const char *trace, *config, *kconfig, *output;
   mmu_trace_format_t fmt;
   out_fmt_t out;
-  cli_vma_t vma[MAX_VMAS];
-  int nvma;
+  cli_vmas_t vmas; /* --vma, in order */
+  const char *maps;
+  int unmapped;     /* -1 default, 0 segv, 1 anon */
+  bool maps_as_read; /* --maps-prot exit: the permissions as read; else private ones + rw */
   int64_t max_frames, swap_slots; /* -1 = from the configuration */
   uint64_t limit;
   int progress; /* -1 auto, 0 off, 1 on */
@@ -43,9 +43,27 @@ static void usage(FILE *o) {
           "  -f, --format FMT          trace format: auto (default), text, lackey\n"
           "  -m, --vma START-END[:PROT[:KIND]]\n"
           "                            declare a VMA (repeatable); PROT of r,w,x (default rw),\n"
-          "                            KIND anon (default) or stack (grows down). Without any\n"
-          "                            --vma, all of user space from 0x10000 is one anonymous\n"
-          "                            rwx VMA, so first touches are lazy-allocation faults\n"
+          "                            KIND anon (default), stack (grows down), or\n"
+          "                            file=PATH[@OFFSET][,shared|,private]: PATH mapped from\n"
+          "                            OFFSET (default 0, a multiple of 4096), private by\n"
+          "                            default; file pages fault from the page cache with\n"
+          "                            fault-around. Without any --vma or --maps, all of user\n"
+          "                            space from 0x10000 is one anonymous rwx VMA\n"
+          "      --maps FILE           declare one VMA per line of FILE, in /proc/PID/maps\n"
+          "                            format (see mmusim-tracemaps): a path is a file VMA at\n"
+          "                            its offset, private or shared by the p/s flag; [stack]\n"
+          "                            a stack; [heap], [vdso], [vvar], no path, a deleted or\n"
+          "                            unreadable file anonymous; lines above user space\n"
+          "                            ([vsyscall]) skipped. --vma options apply after it\n"
+          "      --maps-prot MODE      write (default): private mappings of the maps file are\n"
+          "                            declared readable and writable too, because the maps\n"
+          "                            are read at exit and the program may have written them\n"
+          "                            before an mprotect (RELRO after relocation); exit: the\n"
+          "                            permissions as read (such writes are SIGSEGV)\n"
+          "      --unmapped MODE       user space outside the declared VMAs: anon (gaps become\n"
+          "                            anonymous rwx VMAs; their faults are counted apart) or\n"
+          "                            segv (accesses there are SIGSEGV). Default: segv with\n"
+          "                            --vma only, anon otherwise\n"
           "      --max-frames N        frame limit of the kernel (overrides the config)\n"
           "      --swap-slots N        swap size in pages (overrides the config; 0 = no swap)\n"
           "  -n, --limit N             stop after N trace records\n"
@@ -71,12 +89,22 @@ static bool parse_u64(const char *s, uint64_t *v) {
   return true;
 }
 
+/* 0 if arg is a, 1 if b, else -1 with a message naming --opt. */
+static int one_of(const char *opt, const char *arg, const char *a, const char *b) {
+  if (!strcmp(arg, a) || !strcmp(arg, b)) return !strcmp(arg, b);
+  fprintf(stderr, "mmusim: --%s: '%s' is not %s or %s\n", opt, arg, a, b);
+  return -1;
+}
+
 static int parse_opts(int argc, char **argv, opts_t *o) {
-  enum { O_CSV = 256, O_MAXF, O_SWAP, O_PROG, O_NOPROG, O_COSTS };
+  enum { O_CSV = 256, O_MAXF, O_SWAP, O_PROG, O_NOPROG, O_COSTS, O_MAPS, O_MAPS_PROT, O_UNMAPPED };
   static const struct option lo[] = {{"config", required_argument, 0, 'c'},
                                      {"kernel-config", required_argument, 0, 'k'},
                                      {"format", required_argument, 0, 'f'},
                                      {"vma", required_argument, 0, 'm'},
+                                     {"maps", required_argument, 0, O_MAPS},
+                                     {"maps-prot", required_argument, 0, O_MAPS_PROT},
+                                     {"unmapped", required_argument, 0, O_UNMAPPED},
                                      {"max-frames", required_argument, 0, O_MAXF},
                                      {"swap-slots", required_argument, 0, O_SWAP},
                                      {"limit", required_argument, 0, 'n'},
@@ -92,6 +120,7 @@ static int parse_opts(int argc, char **argv, opts_t *o) {
   memset(o, 0, sizeof *o);
   o->max_frames = o->swap_slots = -1;
   o->progress = -1;
+  o->unmapped = -1;
   int c;
   char err[256];
   uint64_t u;
@@ -116,17 +145,34 @@ static int parse_opts(int argc, char **argv, opts_t *o) {
         return 2;
       }
       break;
-    case 'm':
-      if (o->nvma == MAX_VMAS) {
-        fprintf(stderr, "mmusim: --vma: at most %d\n", MAX_VMAS);
-        return 2;
-      }
-      if (!cli_parse_vma(optarg, &o->vma[o->nvma], err, sizeof err)) {
+    case 'm': {
+      cli_vma_t v;
+      if (!cli_parse_vma(optarg, &v, err, sizeof err)) {
         fprintf(stderr, "mmusim: %s\n", err);
         return 2;
       }
-      o->nvma++;
+      if (!cli_vmas_push(&o->vmas, &v)) {
+        free(v.path);
+        fprintf(stderr, "mmusim: --vma: out of memory\n");
+        return 2;
+      }
       break;
+    }
+    case O_MAPS:
+      o->maps = optarg;
+      break;
+    case O_MAPS_PROT:
+    case O_UNMAPPED: {
+      bool prot = c == O_MAPS_PROT;
+      int pick = one_of(prot ? "maps-prot" : "unmapped", optarg, prot ? "write" : "segv",
+                        prot ? "exit" : "anon");
+      if (pick < 0) return 2;
+      if (prot)
+        o->maps_as_read = pick;
+      else
+        o->unmapped = pick;
+      break;
+    }
     case O_MAXF:
     case O_SWAP:
       if (!parse_u64(optarg, &u) || u > (1ull << 32)) {
@@ -226,6 +272,132 @@ static void progress_end(progress_t *p) {
   if (p->on && p->total && p->last >= 0) fprintf(stderr, "\r%*s\r", 48, "");
 }
 
+/* ---- the address space ---- */
+typedef struct space {
+  cli_vmas_t decl;     /* the --maps lines, then the --vma options */
+  cli_vmas_t gaps;     /* anonymous VMAs over the rest of user space (--unmapped anon) */
+  cli_maps_stats_t ms; /* of the --maps file */
+  uint64_t nfile;      /* file VMAs declared */
+  uint64_t gap_faults; /* faults at addresses in the gaps */
+} space_t;
+
+static void space_free(space_t *sp) {
+  cli_vmas_free(&sp->decl);
+  cli_vmas_free(&sp->gaps);
+}
+
+/* The end of canonical user space for the page-table format, less one page. */
+static uint64_t user_top(const mmu_config_t *cfg) {
+  int bits = cfg->format == MMU_FMT_X86_64_5L ? 56 : cfg->format == MMU_FMT_SV39 ? 38 : 47;
+  return (1ull << bits) - 4096;
+}
+
+/* Fault log: counts the faults in the gaps, which tell how much of the trace the declared
+ * address space (typically a maps file read at exit) missed. */
+static void count_gap_fault(const mmu_kfault_rec_t *rec, void *ctx) {
+  space_t *sp = ctx;
+  uint64_t va = rec->fault.va;
+  size_t lo = 0, hi = sp->gaps.n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (va < sp->gaps.v[mid].start)
+      hi = mid;
+    else if (va >= sp->gaps.v[mid].end)
+      lo = mid + 1;
+    else {
+      sp->gap_faults++;
+      return;
+    }
+  }
+}
+
+static const char *vma_origin(const opts_t *op, const cli_vma_t *v, char *buf, size_t len) {
+  if (v->line)
+    snprintf(buf, len, "%s:%" PRIu64, op->maps, v->line);
+  else
+    snprintf(buf, len, "--vma %#" PRIx64 "-%#" PRIx64, v->start, v->end);
+  return buf;
+}
+
+/* Declares sp->decl in order (a later VMA replaces what it overlaps, as MAP_FIXED does). One
+ * copy per distinct file (cli_files.c): the page cache is per file, so the text and data VMAs
+ * of one library share its cached pages as they do on the host. */
+static bool map_declared(mmu_kernel_t *k, uint32_t pid, const opts_t *op, space_t *sp) {
+  cli_files_t *files = cli_files_new();
+  if (!files) {
+    fprintf(stderr, "mmusim: out of memory\n");
+    return false;
+  }
+  bool ok = true;
+  for (size_t i = 0; ok && i < sp->decl.n; i++) {
+    const cli_vma_t *v = &sp->decl.v[i];
+    bool file = v->kind == CLI_VMA_FILE;
+    int fd = -1;
+    char where[300], err[600];
+    vma_origin(op, v, where, sizeof where);
+    if (file && (fd = cli_files_map(files, k, v->path, v->offset, v->end - v->start, err,
+                                    sizeof err)) < 0) {
+      if (!v->line) {
+        fprintf(stderr, "mmusim: %s: %s\n", where, err);
+        ok = false;
+        break;
+      }
+      /* A maps file names files that may have changed or gone since it was read. */
+      fprintf(stderr, "mmusim: %s: %s; declared anonymous\n", where, err);
+      sp->ms.file_as_anon++;
+      file = false;
+    }
+    uint32_t flags = MMU_MAP_FIXED | (file && v->shared ? MMU_MAP_SHARED : MMU_MAP_PRIVATE);
+    if (!file) flags |= MMU_MAP_ANON | (v->kind == CLI_VMA_STACK ? MMU_MAP_STACK : 0);
+    sp->nfile += file;
+    uint64_t got;
+    mmu_status_t s = mmu_mmap(k, pid, v->start, v->end - v->start, v->prot, flags, fd,
+                              file ? v->offset : 0, &got);
+    if (s) {
+      fprintf(stderr, "mmusim: %s: mmap: %s\n", where, mmu_strerror(s));
+      ok = false;
+    }
+  }
+  cli_files_done(files, k);
+  return ok;
+}
+
+static int by_start(const void *a, const void *b) {
+  const cli_vma_t *x = a, *y = b;
+  return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Maps the holes of [0x10000, top) that no declared VMA covers as anonymous rwx VMAs. */
+static bool map_gaps(mmu_kernel_t *k, uint32_t pid, uint64_t top, space_t *sp) {
+  size_t n = sp->decl.n;
+  cli_vma_t *sorted = malloc((n ? n : 1) * sizeof *sorted);
+  if (!sorted) {
+    fprintf(stderr, "mmusim: out of memory\n");
+    return false;
+  }
+  if (n) memcpy(sorted, sp->decl.v, n * sizeof *sorted);
+  qsort(sorted, n, sizeof *sorted, by_start);
+  uint64_t at = 0x10000;
+  bool ok = true;
+  for (size_t i = 0; ok && i <= n; i++) {
+    uint64_t end = i < n && sorted[i].start < top ? sorted[i].start : top;
+    if (end > at) {
+      cli_vma_t g = {.start = at, .end = end, .prot = MMU_PROT_READ | MMU_PROT_WRITE |
+                                                      MMU_PROT_EXEC};
+      uint64_t got;
+      mmu_status_t s = mmu_mmap(k, pid, g.start, g.end - g.start, g.prot,
+                                MMU_MAP_PRIVATE | MMU_MAP_ANON | MMU_MAP_FIXED, -1, 0, &got);
+      if (s)
+        fprintf(stderr, "mmusim: anonymous VMA %#" PRIx64 "-%#" PRIx64 " (--unmapped): %s\n",
+                g.start, g.end, mmu_strerror(s));
+      ok = !s && cli_vmas_push(&sp->gaps, &g);
+    }
+    if (i < n && sorted[i].end > at) at = sorted[i].end;
+  }
+  free(sorted);
+  return ok;
+}
+
 /* ---- report ---- */
 typedef struct report {
   uint64_t records;
@@ -233,6 +405,7 @@ typedef struct report {
   int first_sig_code;
   mmu_kstats_t k;
   mmu_stats_t m;
+  const space_t *sp;
 } report_t;
 
 static double ratio(const report_t *r) {
@@ -258,6 +431,21 @@ static void print_text(FILE *o, const opts_t *op, const report_t *r) {
     if (k->faults_by_kind[i])
       fprintf(o, "  %-14s %10" PRIu64 " faults %14" PRIu64 " kernel cycles\n",
               mmu_kfault_kind_name(i), k->faults_by_kind[i], k->kernel_cycles_by_kind[i]);
+  if (k->fault_around_mapped || r->sp->nfile)
+    fprintf(o, "fault-around     %" PRIu64 " pages mapped (page cache: %" PRIu64 " hits, %" PRIu64
+               " misses)\n",
+            k->fault_around_mapped, k->pagecache_hits, k->pagecache_misses);
+  if (r->sp->decl.n) {
+    fprintf(o, "address space    %zu VMAs declared (%" PRIu64 " file-backed)", r->sp->decl.n,
+            r->sp->nfile);
+    if (op->maps)
+      fprintf(o, ", %" PRIu64 " maps lines (%" PRIu64 " skipped, %" PRIu64 " files as anon)",
+              r->sp->ms.lines, r->sp->ms.skipped, r->sp->ms.file_as_anon);
+    fprintf(o, "\n");
+    if (r->sp->gaps.n)
+      fprintf(o, "  outside them   %zu anonymous gap VMAs, %" PRIu64 " faults there\n",
+              r->sp->gaps.n, r->sp->gap_faults);
+  }
   fprintf(o, "signals          %" PRIu64, k->signals);
   if (k->signals)
     fprintf(o, " (first: si_code %d at %#" PRIx64 ")", r->first_sig_code, r->first_sig_va);
@@ -311,6 +499,19 @@ static int print_json(FILE *o, const opts_t *op, const report_t *r) {
   json_object_set_new(root, "hw_cycles", json_integer((json_int_t)r->k.hw_cycles));
   json_object_set_new(root, "kernel_cycles", json_integer((json_int_t)r->k.kernel_cycles));
   json_object_set_new(root, "kernel_per_hw", json_real(ratio(r)));
+  const space_t *sp = r->sp;
+  json_t *as = json_object();
+  json_object_set_new(as, "declared", json_integer((json_int_t)sp->decl.n));
+  json_object_set_new(as, "file", json_integer((json_int_t)sp->nfile));
+  json_object_set_new(as, "gaps", json_integer((json_int_t)sp->gaps.n));
+  json_object_set_new(as, "gap_faults", json_integer((json_int_t)sp->gap_faults));
+  if (op->maps) {
+    json_object_set_new(as, "maps", json_string(op->maps));
+    json_object_set_new(as, "maps_lines", json_integer((json_int_t)sp->ms.lines));
+    json_object_set_new(as, "maps_skipped", json_integer((json_int_t)sp->ms.skipped));
+    json_object_set_new(as, "maps_file_as_anon", json_integer((json_int_t)sp->ms.file_as_anon));
+  }
+  json_object_set_new(root, "address_space", as);
   if (ks) json_object_set_new(root, "kernel", json_loads(ks, 0, &e));
   if (ms) json_object_set_new(root, "mmu", json_loads(ms, 0, &e));
   free(ks);
@@ -328,10 +529,19 @@ static void print_costs(const mmu_kernel_config_t *kc) {
            mmu_kcost_unit(i), mmu_kcost_cycles(&kc->cost, i));
 }
 
+static int run(const opts_t *o);
+
 int main(int argc, char **argv) {
   opts_t op;
   int rc = parse_opts(argc, argv, &op);
-  if (rc) return rc;
+  if (!rc) rc = run(&op);
+  cli_vmas_free(&op.vmas);
+  return rc;
+}
+
+static int run(const opts_t *o) {
+  const opts_t op = *o;
+  int rc = 0;
   char err[512];
   mmu_config_t cfg;
   mmu_config_default(&cfg);
@@ -376,31 +586,36 @@ int main(int argc, char **argv) {
     mmu_trace_close(tr);
     return 1;
   }
-  /* The address space: the declared VMAs, or all of user space as one anonymous VMA. */
-  uint64_t got;
-  if (op.nvma == 0) {
-    uint64_t top = (1ull << (cfg.format == MMU_FMT_X86_64_5L ? 56
-                             : cfg.format == MMU_FMT_SV39    ? 38
-                                                             : 47)) -
-                   4096;
-    s = mmu_mmap(k, pid, 0x10000, top - 0x10000, MMU_PROT_READ | MMU_PROT_WRITE | MMU_PROT_EXEC,
-                 MMU_MAP_PRIVATE | MMU_MAP_ANON | MMU_MAP_FIXED, -1, 0, &got);
+  /* The address space: the --maps lines and the --vma options, and user space outside them
+   * as anonymous VMAs (all of it when nothing is declared) or left unmapped. */
+  space_t sp;
+  memset(&sp, 0, sizeof sp);
+  uint64_t top = user_top(&cfg);
+  bool ok = !op.maps || cli_maps_load(op.maps, top, &sp.decl, &sp.ms, err, sizeof err);
+  if (!ok) fprintf(stderr, "mmusim: %s\n", err);
+  /* Widening a private mapping changes no fault path: private file pages are mapped read-only
+   * until written, and a write is a COW fault either way; it only keeps writes made before a
+   * later mprotect from becoming signals the real program never got. */
+  for (size_t i = 0; ok && !op.maps_as_read && i < sp.decl.n; i++)
+    if (!sp.decl.v[i].shared) sp.decl.v[i].prot |= MMU_PROT_READ | MMU_PROT_WRITE;
+  for (size_t i = 0; ok && i < op.vmas.n; i++) {
+    cli_vma_t v = op.vmas.v[i];
+    if (v.path && !(v.path = strdup(v.path))) ok = false;
+    if (ok && !cli_vmas_push(&sp.decl, &v)) {
+      free(v.path);
+      ok = false;
+    }
+    if (!ok) fprintf(stderr, "mmusim: out of memory\n");
   }
-  for (int i = 0; i < op.nvma && !s; i++) {
-    const cli_vma_t *v = &op.vma[i];
-    s = mmu_mmap(k, pid, v->start, v->end - v->start, v->prot,
-                 MMU_MAP_PRIVATE | MMU_MAP_ANON | MMU_MAP_FIXED | (v->stack ? MMU_MAP_STACK : 0),
-                 -1, 0, &got);
-    if (s)
-      fprintf(stderr, "mmusim: --vma %#" PRIx64 "-%#" PRIx64 ": %s\n", v->start, v->end,
-              mmu_strerror(s));
-  }
-  if (s) {
-    if (op.nvma == 0) fprintf(stderr, "mmusim: default VMA: %s\n", mmu_strerror(s));
+  bool fill = op.unmapped == 1 || (op.unmapped == -1 && (op.maps || op.vmas.n == 0));
+  ok = ok && map_declared(k, pid, &op, &sp) && (!fill || map_gaps(k, pid, top, &sp));
+  if (!ok) {
+    space_free(&sp);
     mmu_destroy(mmu);
     mmu_trace_close(tr);
     return 1;
   }
+  if (sp.gaps.n) mmu_kernel_set_fault_log(k, count_gap_fault, &sp);
   mmu_kernel_stats_reset(k);
   mmu_stats_reset(mmu);
 
@@ -413,8 +628,9 @@ int main(int argc, char **argv) {
   }
   report_t r;
   memset(&r, 0, sizeof r);
+  r.sp = &sp;
   mmu_trace_rec_t rec;
-  rc = 0;
+
   while ((!op.limit || r.records < op.limit) && (s = mmu_trace_next(tr, &rec)) == MMU_OK) {
     mmu_koutcome_t o;
     mmu_status_t as = mmu_kaccess(k, pid, rec.va, rec.op, rec.size, &o);
@@ -458,5 +674,6 @@ int main(int argc, char **argv) {
     }
   }
   mmu_destroy(mmu);
+  space_free(&sp);
   return rc;
 }
