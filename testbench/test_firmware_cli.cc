@@ -84,10 +84,10 @@ json_int_t Field(json_t *j, std::initializer_list<const char *> path) {
 TEST_F(FirmwareCli, HelpListsEveryOption) {
   CliRun r = RunCli("--help");
   EXPECT_EQ(r.status, 0);
-  for (const char *opt : {"--config", "--kernel-config", "--format", "--vma", "--max-frames",
-                          "--maps", "--maps-prot", "--unmapped", "--swap-slots", "--limit",
-                          "--json", "--csv", "--output", "--progress",
-                          "--no-progress", "--costs", "--version", "--help"})
+  for (const char *opt :
+       {"--config", "--kernel-config", "--format", "--vma", "--max-frames", "--maps", "--maps-prot",
+        "--unmapped", "--swap-slots", "--limit", "--json", "--csv", "--output", "--progress",
+        "--no-progress", "--costs", "--version", "--help"})
     EXPECT_NE(r.out.find(opt), std::string::npos) << opt;
 }
 
@@ -282,17 +282,18 @@ TEST_F(FirmwareCli, FileVmaReplayWithAndWithoutFaultAround) {
 
 TEST_F(FirmwareCli, MapsFileDeclaresOneVmaPerLine) {
   std::string data = Write("lib.so", std::string(8 * 4096, 'l'));
-  std::string maps = Write("m.maps",
-                           "# written by hand\n"
-                           "10000000-10002000 r--p 00000000 fe:00 1234  " + data + "\n"
-                           "10002000-10004000 r-xp 00002000 fe:00 1234  " + data + "\n"
-                           "10004000-10005000 rw-p 00000000 00:00 0 \n"
-                           "\n"
-                           "20000000-20021000 rw-p 00000000 00:00 0          [heap]\n"
-                           "30000000-30001000 rw-s 00000000 fe:00 99   /gone (deleted)\n"
-                           "7ffff7fc1000-7ffff7fc3000 r-xp 00000000 00:00 0  [vdso]\n"
-                           "7ffffffde000-7ffffffff000 rw-p 00000000 00:00 0  [stack]\n"
-                           "ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0 [vsyscall]\n");
+  std::string text;
+  for (std::string line :
+       {"# written by hand", "10000000-10002000 r--p 00000000 fe:00 1234  @",
+        "10002000-10004000 r-xp 00002000 fe:00 1234  @", "10004000-10005000 rw-p 00000000 00:00 0 ",
+        "", "20000000-20021000 rw-p 00000000 00:00 0          [heap]",
+        "30000000-30001000 rw-s 00000000 fe:00 99   /gone (deleted)",
+        "7ffff7fc1000-7ffff7fc3000 r-xp 00000000 00:00 0  [vdso]",
+        "7ffffffde000-7ffffffff000 rw-p 00000000 00:00 0  [stack]",
+        "ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0 [vsyscall]"})
+    text += (!line.empty() && line.back() == '@' ? line.substr(0, line.size() - 1) + data : line) +
+            "\n";
+  std::string maps = Write("m.maps", text);
   // Reads of the first two file pages, the anonymous page, the heap, the stack, and two
   // pages that no line covers (one gap VMA between the file and the heap).
   std::string t = Write("t.txt", "R 0x10000000\nX 0x10002000\nW 0x10004000\nW 0x20000000\n"
@@ -346,8 +347,8 @@ TEST_F(FirmwareCli, MalformedMapsLinesAreNamedByFileAndLine) {
        "not above the line before"},
   };
   for (const auto &b : bad) {
-    std::string maps = Write("bad.maps", "00400000-00401000 r--p 00000000 00:00 0\n" + b.line +
-                                             "\n");
+    std::string maps =
+        Write("bad.maps", "00400000-00401000 r--p 00000000 00:00 0\n" + b.line + "\n");
     CliRun r = RunCli("--maps " + maps + " " + t);
     EXPECT_EQ(r.status, 1) << b.line;
     std::string where = maps + (b.says == "not above the line before" ? ":3:" : ":2:");

@@ -50,8 +50,8 @@ typedef struct cli_files cli_files_t;
 cli_files_t *cli_files_new(void); /* NULL: no memory */
 /* The firmware descriptor (for mmu_mmap) of the copy of path, made on first use, with the
  * bytes [offset, offset+len) copied into it; -1 and err (naming path) on failure. */
-int cli_files_map(cli_files_t *f, mmu_kernel_t *k, const char *path, uint64_t offset,
-                  uint64_t len, char *err, size_t elen);
+int cli_files_map(cli_files_t *f, mmu_kernel_t *k, const char *path, uint64_t offset, uint64_t len,
+                  char *err, size_t elen);
 /* Closes the descriptors (the mappings keep their files) and removes the directory. */
 void cli_files_done(cli_files_t *f, mmu_kernel_t *k);
 

@@ -114,8 +114,8 @@ static void copy_close(mmu_kernel_t *k, copy_t *c) {
   free(c->path);
 }
 
-int cli_files_map(cli_files_t *f, mmu_kernel_t *k, const char *path, uint64_t offset,
-                  uint64_t len, char *err, size_t elen) {
+int cli_files_map(cli_files_t *f, mmu_kernel_t *k, const char *path, uint64_t offset, uint64_t len,
+                  char *err, size_t elen) {
   size_t i = 0;
   while (i < f->n && strcmp(f->v[i].path, path))
     i++;

@@ -207,8 +207,8 @@ static bool maps_line(const char *file, uint64_t lineno, char *line, uint64_t us
   } else if (path[0] == '/' && !(pl > dlen && !strcmp(path + pl - dlen, deleted))) {
     const char *why = file_problem(path);
     if (why) {
-      fprintf(stderr, "mmusim: %s:%" PRIu64 ": file '%s': %s; declared anonymous\n", file,
-              lineno, path, why);
+      fprintf(stderr, "mmusim: %s:%" PRIu64 ": file '%s': %s; declared anonymous\n", file, lineno,
+              path, why);
       ms->file_as_anon++;
     } else {
       v.kind = CLI_VMA_FILE;

@@ -20,7 +20,7 @@ typedef struct opts {
   out_fmt_t out;
   cli_vmas_t vmas; /* --vma, in order */
   const char *maps;
-  int unmapped;     /* -1 default, 0 segv, 1 anon */
+  int unmapped;      /* -1 default, 0 segv, 1 anon */
   bool maps_as_read; /* --maps-prot exit: the permissions as read; else private ones + rw */
   int64_t max_frames, swap_slots; /* -1 = from the configuration */
   uint64_t limit;
@@ -382,8 +382,8 @@ static bool map_gaps(mmu_kernel_t *k, uint32_t pid, uint64_t top, space_t *sp) {
   for (size_t i = 0; ok && i <= n; i++) {
     uint64_t end = i < n && sorted[i].start < top ? sorted[i].start : top;
     if (end > at) {
-      cli_vma_t g = {.start = at, .end = end, .prot = MMU_PROT_READ | MMU_PROT_WRITE |
-                                                      MMU_PROT_EXEC};
+      cli_vma_t g = {
+          .start = at, .end = end, .prot = MMU_PROT_READ | MMU_PROT_WRITE | MMU_PROT_EXEC};
       uint64_t got;
       mmu_status_t s = mmu_mmap(k, pid, g.start, g.end - g.start, g.prot,
                                 MMU_MAP_PRIVATE | MMU_MAP_ANON | MMU_MAP_FIXED, -1, 0, &got);
@@ -432,8 +432,9 @@ static void print_text(FILE *o, const opts_t *op, const report_t *r) {
       fprintf(o, "  %-14s %10" PRIu64 " faults %14" PRIu64 " kernel cycles\n",
               mmu_kfault_kind_name(i), k->faults_by_kind[i], k->kernel_cycles_by_kind[i]);
   if (k->fault_around_mapped || r->sp->nfile)
-    fprintf(o, "fault-around     %" PRIu64 " pages mapped (page cache: %" PRIu64 " hits, %" PRIu64
-               " misses)\n",
+    fprintf(o,
+            "fault-around     %" PRIu64 " pages mapped (page cache: %" PRIu64 " hits, %" PRIu64
+            " misses)\n",
             k->fault_around_mapped, k->pagecache_hits, k->pagecache_misses);
   if (r->sp->decl.n) {
     fprintf(o, "address space    %zu VMAs declared (%" PRIu64 " file-backed)", r->sp->decl.n,
