@@ -27,6 +27,17 @@ void Env::Map(uint64_t va, uint64_t pa, uint64_t len, uint32_t perm) {
   }
 }
 
+std::vector<uint64_t> FullWalkStream(Env &e) {
+  const uint64_t slots = 256, per = 16, page = 4096;
+  for (uint64_t s = 0; s < slots; s++)
+    e.Map((s << 39) + 0x200000, 0x40000000 + s * per * page, per * page);
+  std::vector<uint64_t> va;
+  for (uint64_t j = 0; j < per; j++)
+    for (uint64_t s = 0; s < slots; s++)
+      va.push_back((s << 39) + 0x200000 + j * page);
+  return va;
+}
+
 namespace {
 struct Fig {
   int order;
@@ -95,6 +106,8 @@ void PrintSummary() {
       {"trace: replay 10 M accesses", "trace: parse only, 10 M accesses",
        "replay time / parse-only time"},
       {"faults: first touch", "faults: copy-on-write", "first-touch / COW fault rate"},
+      {"walker C (RTL config): walks", "walker RTL alone: walks", "C walker / RTL walker speed"},
+      {"walker RTL alone: walks", "walker RTL lockstep: walks", "RTL alone / RTL lockstep speed"},
   };
   bool header = false;
   for (auto &r : ratios) {

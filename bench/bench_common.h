@@ -29,6 +29,11 @@ struct Env {
            uint32_t perm = MMU_PERM_R | MMU_PERM_W | MMU_PERM_U);
 };
 
+// Maps 16 pages in each of 256 PML4 slots of e's address space 1 and returns them visited
+// slot-interleaved: every access misses both TLBs and every page-walk cache of the default
+// configuration (2 PML4E, 4 PDPTE, 32 PDE entries), so each walk loads 4 PTEs.
+std::vector<uint64_t> FullWalkStream(Env &e);
+
 // Records a figure (the last call for a name wins: Google Benchmark's final, longest run).
 // target 0 = informational. higher_better: the figure must be >= target, else <= target.
 void Record(const std::string &name, double value, const std::string &unit, double target,

@@ -95,17 +95,10 @@ void BM_TranslatePwcHit(benchmark::State &st) {
   RunStream(st, e, va, "translate: PWC-hit stream", 10, "TLB miss, PDE-cache hit, 1 PTE load");
 }
 
-// 16 pages in each of 256 PML4 slots, visited slot-interleaved: every access misses both TLBs
-// and every page-walk cache (2 PML4E, 4 PDPTE, 32 PDE entries), so each walk loads 4 PTEs.
+// TLB and page-walk-cache misses on every access: 4 PTE loads per walk (FullWalkStream).
 void BM_TranslateFullWalk(benchmark::State &st) {
   Env e;
-  const uint64_t slots = 256, per = 16;
-  for (uint64_t s = 0; s < slots; s++)
-    e.Map((s << 39) + 0x200000, 0x40000000 + s * per * kPage, per * kPage);
-  std::vector<uint64_t> va;
-  for (uint64_t j = 0; j < per; j++)
-    for (uint64_t s = 0; s < slots; s++)
-      va.push_back((s << 39) + 0x200000 + j * kPage);
+  std::vector<uint64_t> va = FullWalkStream(e);
   RunStream(st, e, va, "translate: full-walk stream", 10, "TLB + PWC miss, 4 PTE loads");
 }
 

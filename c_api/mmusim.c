@@ -218,7 +218,7 @@ static mmu_status_t check_access(const mmu_t *mmu, const mmu_access_t *acc, cons
 }
 
 /* Everything but the common case below and L1 misses: argument errors, faults, D-bit assists.
- * Not inlined, so that mmu_translate needs no stack frame on its fast path. */
+ * Not inlined, so that the fast path of mmu_translate makes no call (only tail calls). */
 static __attribute__((noinline)) mmu_status_t translate_slow(mmu_t *mmu, const mmu_access_t *acc,
                                                              mmu_result_t *out) {
   mmu_status_t s = check_access(mmu, acc, out);

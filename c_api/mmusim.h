@@ -419,10 +419,13 @@ typedef struct mmu_rtl_stats {
   mmu_rtl_mode_t mode;
   uint64_t walks;        /* walks run on the RTL */
   uint64_t mismatches;   /* LOCKSTEP walks where RTL and C disagreed */
-  uint64_t rtl_cycles;   /* RTL clock cycles, request to result handshake, summed */
+  uint64_t rtl_cycles;   /* RTL clock cycles, request to result handshake, summed (LOCKSTEP:
+                            with the latencies the C walk paid, see docs/cosim.md) */
   uint64_t model_cycles; /* the C model's cycles (pwc + walk + ad) of the same walks */
   uint64_t reads, writes;
   uint64_t pwc_flushes; /* RTL page-walk-cache flushes requested */
+  uint64_t clocks;      /* clock cycles actually simulated (LOCKSTEP serves every memory
+                           reference in one cycle, so fewer than rtl_cycles) */
 } mmu_rtl_stats_t;
 
 mmu_status_t mmu_rtl_stats(const mmu_t *mmu, mmu_rtl_stats_t *out); /* MMU_ERR_STATE: detached */

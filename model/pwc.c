@@ -89,22 +89,12 @@ void mmu_pwc_fill(mmu_pwc_t *p, int level, uint64_t va, uint16_t asid, const mmu
   if (level < 1 || level >= p->levels || !p->lv[level].line) return;
   pwc_level_t *lv = &p->lv[level];
   uint64_t tag = va >> (12 + 9 * level);
-  /* One pass: the line that already holds the tag, else the first invalid line, else the first
-   * line with the oldest stamp (all lines being valid). */
-  pwc_line_t *set = set_of(lv, tag), *slot = NULL, *invalid = NULL, *oldest = &set[0];
-  uint64_t oldest_stamp = set[0].stamp;
-  for (uint32_t w = 0; w < lv->ways; w++) {
-    if (!set[w].valid) {
-      if (!invalid) invalid = &set[w];
-    } else if (set[w].tag == tag && set[w].asid == asid) {
-      slot = &set[w];
-      break;
-    } else if (set[w].stamp < oldest_stamp) {
-      oldest = &set[w];
-      oldest_stamp = set[w].stamp;
-    }
-  }
-  if (!slot) slot = invalid ? invalid : oldest;
+  /* No line holds the tag (the walk's lookup has just missed this level), and invalid lines have
+   * stamp 0 while valid ones have positive stamps: the first line with the smallest stamp is the
+   * first invalid line, else the LRU line. */
+  pwc_line_t *set = set_of(lv, tag), *slot = &set[0];
+  for (uint32_t w = 1; w < lv->ways; w++)
+    if (set[w].stamp < slot->stamp) slot = &set[w];
   slot->tag = tag;
   slot->asid = asid;
   slot->valid = true;
@@ -121,7 +111,10 @@ void mmu_pwc_invalidate(mmu_pwc_t *p, mmu_inval_t kind, uint16_t asid) {
     if (!lv->line) continue;
     for (uint32_t i = 0; i < lv->sets * lv->ways; i++) {
       bool all = kind == MMU_INVAL_ALL || kind == MMU_INVAL_NONGLOBAL;
-      if (all || lv->line[i].asid == asid) lv->line[i].valid = false;
+      if (all || lv->line[i].asid == asid) {
+        lv->line[i].valid = false;
+        lv->line[i].stamp = 0; /* see mmu_pwc_fill */
+      }
     }
   }
 }

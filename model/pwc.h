@@ -21,6 +21,8 @@ void mmu_pwc_destroy(mmu_pwc_t *pwc);
 uint32_t mmu_pwc_latency(const mmu_pwc_t *pwc);
 /* Finds the deepest cached entry for va (lowest level >= 1); returns its level or -1. */
 int mmu_pwc_lookup(mmu_pwc_t *pwc, uint64_t va, uint16_t asid, mmu_pwc_entry_t *out);
+/* Caches the entry of `level` for va. The caller has just missed that level in mmu_pwc_lookup
+ * for the same va and asid (as the walk has), so no line holds it yet. */
 void mmu_pwc_fill(mmu_pwc_t *pwc, int level, uint64_t va, uint16_t asid, const mmu_pwc_entry_t *e);
 /* PAGE and ASID drop the asid's entries (INVLPG flushes the PCID's paging-structure caches);
  * NONGLOBAL and ALL drop everything (upper-level entries are never global). */

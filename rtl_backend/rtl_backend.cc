@@ -56,6 +56,7 @@ struct RtlOut {
   unsigned size = 0, fault = 0, level = kLevelNone, ec = 0, perm = 0, refs = 0;
   uint64_t cycles = 0;      // accept cycle .. result handshake cycle, inclusive
   uint64_t walk_cycles = 0; // accept cycle .. last read response, inclusive
+  uint64_t clocks = 0;      // clock cycles simulated for this walk
   std::vector<MemRef> ops;
 };
 
@@ -123,6 +124,7 @@ public:
     bool pending = false, accepted = false;
     uint64_t due = 0, rsp_data = 0, t0 = 0;
     for (unsigned guard = 0; guard < 1000000; ++guard) {
+      ++out.clocks;
       const bool rsp_now = pending && cyc_ == due;
       m_->mem_rsp_valid_i = rsp_now;
       m_->mem_rsp_rdata_i = rsp_now ? rsp_data : 0;
@@ -388,6 +390,7 @@ void walk_hook(void *ctx, const mmu_walk_env_t *env, uint64_t root, const mmu_ac
     if (canonical) b->st.model_cycles += env->walk_start_latency + pwc_lat + mem.paid;
     b->st.walks++;
     b->st.rtl_cycles += o.cycles;
+    b->st.clocks += o.clocks;
     b->st.reads += out->reads;
     b->st.writes += out->writes;
     return;
@@ -435,6 +438,7 @@ void walk_hook(void *ctx, const mmu_walk_env_t *env, uint64_t root, const mmu_ac
   mm.rtl.cycles = rtl_cycles;
   b->st.walks++;
   b->st.rtl_cycles += rtl_cycles;
+  b->st.clocks += o.clocks;
   b->st.model_cycles += c.cyc_pwc + c.cyc_walk + c.cyc_ad;
   b->st.reads += r.reads;
   b->st.writes += r.writes;

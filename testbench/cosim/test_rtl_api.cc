@@ -147,6 +147,9 @@ void random_lockstep(mmu_format_t fmt, const mmu_config_t &cfg, uint64_t seed, u
     EXPECT_GT(ms.pwc_hits_by_level[1] + ms.pwc_hits_by_level[2] + ms.pwc_hits_by_level[3], 0u);
   EXPECT_GE(kinds.size(), 8u);
   EXPECT_GT(ok, n / 5);
+  // LOCKSTEP answers every reference in one clock; rtl_cycles adds the latencies the C walk paid.
+  EXPECT_GE(st.clocks, st.walks * 2);
+  EXPECT_LT(st.clocks, st.rtl_cycles);
   std::printf("[ lockstep ] %u accesses (%u translated), %llu walks, %llu reads, %llu writes, rtl "
               "%llu cycles, "
               "model %llu cycles, %zu fault kinds\n",
@@ -462,6 +465,7 @@ TEST(RtlApiOnly, SameResultsAsTheCWalker) {
   // The model's estimate for the RTL's walks equals what the C MMU charged for its own.
   EXPECT_EQ(st.model_cycles, sb.cycles.pwc + sb.cycles.walk + sb.cycles.ad);
   EXPECT_GT(st.rtl_cycles, 0u);
+  EXPECT_GE(st.clocks, st.rtl_cycles); // ONLY: every cycle simulated, handshakes included
   for (const Region &r : sc.regions()) { // same A/D bits left in both memories
     const uint64_t pa = pte_addr_at(rtl.m, r.asid, r.va, 0, 4);
     if (!pa) continue;
