@@ -380,6 +380,7 @@ TEST_F(FirmwareCli, RealMapsFilesAreAccepted) {
                 Field(j, {"address_space", "maps_skipped"}));
   json_decref(j);
   if (access(TracemapsPath().c_str(), X_OK) != 0) GTEST_SKIP() << "mmusim-tracemaps not built";
+  EXPECT_EQ(WEXITSTATUS(system((TracemapsPath() + " /bin/true 2>/dev/null").c_str())), 2);
   std::string saved = dir + "/sh.maps";
   std::string cmd = TracemapsPath() + " -o " + saved + " /bin/sh -c 'exit 3' 2>&1";
   int st = system(cmd.c_str());

@@ -126,7 +126,12 @@ int main(int argc, char **argv) {
       if (!saved) ok = save_maps(pid, out);
       saved = true;
     } else if (event == 0) {
-      pass = sig; /* a real signal for the command */
+      /* A signal for the command, passed on; but a group-stop (SIGSTOP and friends, already
+       * delivered: no siginfo) is resumed with no signal, or it would be sent again. */
+      siginfo_t si;
+      bool group_stop = (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) &&
+                        ptrace(PTRACE_GETSIGINFO, pid, NULL, &si) != 0;
+      pass = group_stop ? 0 : sig;
     }
     ptrace(PTRACE_CONT, pid, NULL, (void *)(long)pass);
   }
