@@ -8,7 +8,7 @@
 
 struct mmu_mem {
   uint64_t bytes, frames;
-  uint8_t ***dir; /* dir[chunk][frame] -> 4 KiB, allocated on first write */
+  uint8_t ***dir; /* dir[chunk][frame] -> frame storage (below), allocated on first write */
   uint64_t *alloc_bits, *table_bits;
   uint64_t free_frames, hint; /* hint: word index to start the downward search at */
   mmu_cache_t *cache; /* the latency model of PTE loads */
@@ -77,41 +77,120 @@ uint64_t mmu_mem_size(const mmu_mem_t *m) {
   return m->bytes;
 }
 
+/* Frame storage: MMU_FRAME_BYTES of contents, then a 64-bit mask of the 64-byte lines that hold
+ * real bytes; a line outside the mask reads as zero whatever its bytes are. Storage comes from
+ * malloc without zeroing, and lines become valid as they are written: a one-byte store to a
+ * fresh frame touches one line of host memory instead of 4 KiB, zeroing a whole frame clears the
+ * mask, and a frame copy moves only the valid lines. */
+#define LINE 64u
+#define STORAGE_BYTES (MMU_FRAME_BYTES + sizeof(uint64_t))
+
+static uint64_t *line_mask(uint8_t *f) {
+  return (uint64_t *)(void *)(f + MMU_FRAME_BYTES);
+}
+static uint64_t line_mask_of(const uint8_t *f) {
+  uint64_t v;
+  memcpy(&v, f + MMU_FRAME_BYTES, sizeof v);
+  return v;
+}
+/* Lines [a, b) of a frame, b > a. */
+static uint64_t lines(size_t a, size_t b) {
+  return b - a == 64 ? ~0ull : ((1ull << (b - a)) - 1) << a;
+}
+/* Lines that bytes [off, off + n) of a frame touch, n > 0. */
+static uint64_t lines_touched(size_t off, size_t n) {
+  return lines(off / LINE, (off + n - 1) / LINE + 1);
+}
+
 static uint8_t *frame_get(const mmu_mem_t *m, uint64_t pa) {
   uint64_t fn = pa / MMU_FRAME_BYTES;
   uint8_t **chunk = m->dir[fn / CHUNK_FRAMES];
   return chunk ? chunk[fn % CHUNK_FRAMES] : NULL;
 }
 
-uint8_t *mmu_mem_frame_ptr(mmu_mem_t *m, uint64_t pa) {
-  if (pa >= m->bytes) return NULL;
+/* The storage of the frame at pa (pa < m->bytes), allocated with no valid line if it has none. */
+static uint8_t *frame_backing(mmu_mem_t *m, uint64_t pa) {
   uint64_t fn = pa / MMU_FRAME_BYTES;
   uint8_t ***chunk = &m->dir[fn / CHUNK_FRAMES];
   if (!*chunk && !(*chunk = calloc(CHUNK_FRAMES, sizeof(uint8_t *)))) return NULL;
   uint8_t **frame = &(*chunk)[fn % CHUNK_FRAMES];
   if (!*frame) {
-    if (!(*frame = calloc(1, MMU_FRAME_BYTES))) return NULL;
+    if (!(*frame = malloc(STORAGE_BYTES))) return NULL;
+    *line_mask(*frame) = 0;
     m->frames_backed++;
   }
   return *frame;
 }
 
+/* Makes the lines that a write of bytes [off, off + n) touches valid; a line the write covers
+ * only in part is zeroed first if it was not valid. */
+static void lines_prepare(uint8_t *f, size_t off, size_t n) {
+  uint64_t *mask = line_mask(f), need = lines_touched(off, n) & ~*mask;
+  if (!need) return;
+  size_t lo = off / LINE, hi = (off + n - 1) / LINE;
+  if (((need >> lo) & 1) && off % LINE) memset(f + lo * LINE, 0, LINE);
+  if (((need >> hi) & 1) && (off + n) % LINE) memset(f + hi * LINE, 0, LINE);
+  *mask |= need;
+}
+
+static void lines_read(const uint8_t *f, size_t off, uint8_t *out, size_t n) {
+  uint64_t valid = line_mask_of(f), want = lines_touched(off, n);
+  if ((valid & want) == want) {
+    memcpy(out, f + off, n);
+    return;
+  }
+  while (n) {
+    size_t k = LINE - off % LINE;
+    if (k > n) k = n;
+    if ((valid >> (off / LINE)) & 1)
+      memcpy(out, f + off, k);
+    else
+      memset(out, 0, k);
+    out += k, off += k, n -= k;
+  }
+}
+
+static void lines_zero(uint8_t *f, size_t off, size_t n) {
+  size_t a = (off + LINE - 1) / LINE * LINE, b = (off + n) / LINE * LINE; /* whole lines */
+  if (a >= b) {
+    memset(f + off, 0, n);
+    return;
+  }
+  memset(f + off, 0, a - off);
+  memset(f + b, 0, off + n - b);
+  *line_mask(f) &= ~lines(a / LINE, b / LINE);
+}
+
+uint8_t *mmu_mem_frame_ptr(mmu_mem_t *m, uint64_t pa) {
+  if (pa >= m->bytes) return NULL;
+  uint8_t *f = frame_backing(m, pa);
+  if (f && ~*line_mask(f)) { /* every byte is real through a direct pointer */
+    for (unsigned l = 0; l < MMU_FRAME_BYTES / LINE; l++)
+      if (!((*line_mask(f) >> l) & 1)) memset(f + l * LINE, 0, LINE);
+    *line_mask(f) = ~0ull;
+  }
+  return f;
+}
+
 bool mmu_mem_read64(const mmu_mem_t *m, uint64_t pa, uint64_t *v) {
   if (pa >= m->bytes || (pa & 7)) return false;
   const uint8_t *f = frame_get(m, pa);
-  if (!f) {
+  size_t off = pa % MMU_FRAME_BYTES;
+  if (!f || !((line_mask_of(f) >> (off / LINE)) & 1)) {
     *v = 0;
     return true;
   }
-  memcpy(v, f + (pa % MMU_FRAME_BYTES), 8);
+  memcpy(v, f + off, 8);
   return true;
 }
 
 bool mmu_mem_write64(mmu_mem_t *m, uint64_t pa, uint64_t v) {
   if (pa >= m->bytes || (pa & 7)) return false;
-  uint8_t *f = mmu_mem_frame_ptr(m, pa);
+  uint8_t *f = frame_backing(m, pa);
   if (!f) return false;
-  memcpy(f + (pa % MMU_FRAME_BYTES), &v, 8);
+  size_t off = pa % MMU_FRAME_BYTES;
+  lines_prepare(f, off, 8);
+  memcpy(f + off, &v, 8);
   return true;
 }
 
@@ -130,7 +209,7 @@ mmu_status_t mmu_mem_read(const mmu_mem_t *m, uint64_t pa, void *buf, size_t len
     if (n > len) n = len;
     const uint8_t *f = frame_get(m, pa);
     if (f)
-      memcpy(out, f + off, n);
+      lines_read(f, off, out, n);
     else
       memset(out, 0, n);
     out += n, pa += n, len -= n;
@@ -146,9 +225,10 @@ mmu_status_t mmu_mem_write(mmu_mem_t *m, uint64_t pa, const void *buf, size_t le
   while (len) {
     size_t off = pa % MMU_FRAME_BYTES, n = MMU_FRAME_BYTES - off;
     if (n > len) n = len;
-    uint8_t *f = mmu_mem_frame_ptr(m, pa);
+    uint8_t *f = frame_backing(m, pa);
     if (!f) return MMU_ERR_NOMEM;
     if (bit_get(m->table_bits, pa / MMU_FRAME_BYTES)) m->table_gen++;
+    lines_prepare(f, off, n);
     memcpy(f + off, in, n);
     in += n, pa += n, len -= n;
   }
@@ -164,7 +244,7 @@ mmu_status_t mmu_mem_zero(mmu_mem_t *m, uint64_t pa, size_t len) {
     if (n > len) n = len;
     uint8_t *f = frame_get(m, pa); /* unbacked frames already read as zero */
     if (bit_get(m->table_bits, pa / MMU_FRAME_BYTES)) m->table_gen++;
-    if (f) memset(f + off, 0, n);
+    if (f) lines_zero(f, off, n);
     pa += n, len -= n;
   }
   return MMU_OK;
@@ -253,15 +333,19 @@ mmu_status_t mmu_mem_copy_frame(mmu_mem_t *m, uint64_t dst, uint64_t src) {
   if (dst >= m->bytes || src >= m->bytes || (dst | src) % MMU_FRAME_BYTES) return MMU_ERR_RANGE;
   const uint8_t *s = frame_get(m, src);
   if (!s) return mmu_mem_zero(m, dst, MMU_FRAME_BYTES); /* an unbacked source reads as zero */
-  uint64_t fn = dst / MMU_FRAME_BYTES;
-  uint8_t ***chunk = &m->dir[fn / CHUNK_FRAMES];
-  if (!*chunk && !(*chunk = calloc(CHUNK_FRAMES, sizeof(uint8_t *)))) return MMU_ERR_NOMEM;
-  uint8_t **d = &(*chunk)[fn % CHUNK_FRAMES];
-  if (!*d) { /* every byte is written next: no zeroing */
-    if (!(*d = malloc(MMU_FRAME_BYTES))) return MMU_ERR_NOMEM;
-    m->frames_backed++;
+  uint8_t *d = frame_backing(m, dst);
+  if (!d) return MMU_ERR_NOMEM;
+  if (bit_get(m->table_bits, dst / MMU_FRAME_BYTES)) m->table_gen++;
+  if (d == s) return MMU_OK;
+  uint64_t valid = line_mask_of(s);
+  if (valid == ~0ull) {
+    memcpy(d, s, MMU_FRAME_BYTES);
+  } else { /* only the lines that hold bytes; the others read as zero in the copy too */
+    for (uint64_t v = valid; v; v &= v - 1) {
+      unsigned l = (unsigned)__builtin_ctzll(v);
+      memcpy(d + l * LINE, s + l * LINE, LINE);
+    }
   }
-  if (bit_get(m->table_bits, fn)) m->table_gen++;
-  if (*d != s) memcpy(*d, s, MMU_FRAME_BYTES);
+  *line_mask(d) = valid;
   return MMU_OK;
 }

@@ -22,7 +22,8 @@ bool mmu_mem_write64(mmu_mem_t *mem, uint64_t pa, uint64_t v);
 mmu_status_t mmu_mem_read(const mmu_mem_t *mem, uint64_t pa, void *buf, size_t len);
 mmu_status_t mmu_mem_write(mmu_mem_t *mem, uint64_t pa, const void *buf, size_t len);
 mmu_status_t mmu_mem_zero(mmu_mem_t *mem, uint64_t pa, size_t len);
-/* Direct pointer to a frame's bytes (allocating its storage), NULL if outside memory. */
+/* Direct pointer to a frame's bytes (allocating its storage, every byte real), NULL if outside
+ * memory; its bytes are the frame's until the next mmu_mem_zero or mmu_mem_copy_frame of it. */
 uint8_t *mmu_mem_frame_ptr(mmu_mem_t *mem, uint64_t pa);
 
 /* Latency model (forwards to mmu_cache_access): cycles for a PTE-sized access at pa; updates
@@ -46,8 +47,8 @@ size_t mmu_mem_host_bytes(const mmu_mem_t *mem, size_t *frame_bytes);
  * frame freed, or written through mmu_mem_write/zero/copy_frame (mmu_mem_write64 edits of single
  * entries do not count). A cache of leaf-table addresses stays valid while it is unchanged. */
 uint64_t mmu_mem_table_gen(const mmu_mem_t *mem);
-/* Copies frame src to frame dst (both frame-aligned) without an intermediate buffer and without
- * zeroing dst's storage first. */
+/* Copies frame src to frame dst (both frame-aligned) without an intermediate buffer: only the
+ * parts of src ever written are copied, the rest reads as zero in both. */
 mmu_status_t mmu_mem_copy_frame(mmu_mem_t *mem, uint64_t dst, uint64_t src);
 
 #endif
