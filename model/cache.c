@@ -5,14 +5,38 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Each set keeps its tags in recency order (way 0 = most recently used) with the invalid
- * entries at the tail, which is exactly LRU with "an invalid way first" victims; a hit is found
- * after few compares when there is locality, and no time stamps are needed. */
+/* Exact LRU with "an invalid way first" victims, at a few vector operations per level: each set
+ * keeps per way an 8-bit fingerprint of its line and an 8-bit age (0 = most recently used,
+ * ways-1 = least), sixteen ways to a 16-byte vector (GCC vector extensions: SSE2 on x86-64,
+ * NEON on Arm), so a lookup compares sixteen fingerprints at once and a recency update is four
+ * operations per vector. Only a matching fingerprint (1 in 255 per way otherwise) costs a
+ * compare of the full tag.
+ *
+ * The ages of a set are always a permutation of 0..ways-1 with every invalid way older than
+ * every valid one: a fill takes the way of age ways-1, which is therefore an invalid way while
+ * one is left, else the LRU line. Which invalid way is taken is not observable (only the set of
+ * lines held is), so hits and latencies are those of the recency-ordered lists this replaced.
+ *
+ * A set is one block: its fingerprint vectors, its age vectors, then its tags, so that a level
+ * access touches one host page (with separate arrays the host TLB misses of the 5 MiB LLC model
+ * cost more than the work). The vectors are padded to a multiple of 16 ways, the tags are not:
+ * a padding lane has fingerprint 0xff, which no line gets, and age 0x7f, which neither an update
+ * nor the victim search changes or picks. Host memory per line: 8 bytes of tag plus 32 bytes per
+ * set and 16 ways (the 32 MiB LLC model: 5 MiB). A direct-mapped level keeps tags only. */
+typedef int8_t v16_t __attribute__((vector_size(16)));
+typedef uint64_t v2x64_t __attribute__((vector_size(16)));
+
+#define PAD_FP (-1) /* 0xff */
+#define PAD_AGE 0x7f
+#define MAX_BLOCK (2 * 4 * 16 + 64 * 8) /* the block of a 64-way set */
+
 typedef struct cache_level {
-  uint32_t sets, ways, latency;
-  uint64_t mask; /* sets - 1 when sets is a power of two, else 0 (use %) */
+  uint32_t sets, ways, groups, latency; /* groups: 16-way vectors per set and kind */
+  uint64_t mask;                        /* sets - 1 when sets is a power of two, else 0 (use %) */
   bool pow2;
-  uint64_t *tag; /* line number + 1; 0 = invalid */
+  size_t block; /* bytes per set: groups fingerprint vectors, groups age vectors, ways tags */
+  v16_t oldest; /* ways - 1 in every lane: the age of the next victim */
+  uint8_t *sets_mem;
 } cache_level_t;
 
 struct mmu_cache {
@@ -20,6 +44,34 @@ struct mmu_cache {
   int nlevels;
   uint32_t dram_latency;
 };
+
+/* A multiplicative hash's top byte, from every bit of the line (lines of one set share their
+ * low bits), 0xff excluded: that is the padding. */
+static inline int8_t fingerprint(uint64_t line) {
+  uint64_t h = (line * 0x9e3779b97f4a7c15ull) >> 56;
+  return (int8_t)(h - (h == 0xff));
+}
+
+/* The index of the first lane of m (lanes 0 or -1) that is set, or -1. */
+static inline int first_lane(v16_t m) {
+  uint64_t lo = ((v2x64_t)m)[0], hi = ((v2x64_t)m)[1];
+  if (lo) return __builtin_ctzll(lo) >> 3;
+  if (hi) return 8 + (__builtin_ctzll(hi) >> 3);
+  return -1;
+}
+
+/* Every set empty: the first block built once (tags 0 = invalid), then copied to every set. */
+static void level_reset(cache_level_t *l) {
+  _Alignas(16) uint8_t first[MAX_BLOCK] = {0};
+  if (l->ways > 1) {
+    int8_t *fp = (int8_t *)first, *age = fp + 16 * l->groups;
+    for (uint32_t w = 0; w < l->groups * 16; w++) {
+      fp[w] = w < l->ways ? 0 : PAD_FP;
+      age[w] = w < l->ways ? (int8_t)w : PAD_AGE;
+    }
+  }
+  for (uint64_t s = 0; s < l->sets; s++) memcpy(l->sets_mem + s * l->block, first, l->block);
+}
 
 mmu_status_t mmu_cache_create(const mmu_cache_config_t cfg[MMU_CACHE_LEVELS],
                               uint32_t dram_latency, mmu_cache_t **out) {
@@ -31,18 +83,27 @@ mmu_status_t mmu_cache_create(const mmu_cache_config_t cfg[MMU_CACHE_LEVELS],
   for (int i = 0; i < MMU_CACHE_LEVELS; i++) {
     const mmu_cache_config_t *k = &cfg[i];
     if (k->size_bytes == 0) break; /* levels after a disabled one are ignored */
-    cache_level_t *l = &c->level[c->nlevels];
+    if (k->ways < 1 || k->ways > 64 || k->size_bytes % (MMU_LINE_BYTES * k->ways)) {
+      mmu_cache_destroy(c);
+      return MMU_ERR_CONFIG; /* mmu_config_check names the field; this guards the arrays */
+    }
+    cache_level_t *l = &c->level[c->nlevels++]; /* counted now: destroy frees a partial level */
     l->ways = k->ways;
+    l->groups = (k->ways + 15) / 16;
     l->sets = k->size_bytes / (MMU_LINE_BYTES * k->ways);
     l->latency = k->latency;
     l->pow2 = !(l->sets & (l->sets - 1));
     l->mask = l->pow2 ? l->sets - 1 : 0;
-    l->tag = calloc((size_t)l->sets * l->ways, sizeof(uint64_t));
-    if (!l->tag) {
+    l->oldest = (v16_t){0} + (int8_t)(l->ways - 1);
+    /* Blocks a multiple of 16 bytes, so that every block's vectors are aligned. */
+    l->block = l->ways == 1 ? 8 : (32 * l->groups + 8 * l->ways + 15) & ~(size_t)15;
+    size_t bytes = ((size_t)l->sets * l->block + 63) & ~(size_t)63;
+    l->sets_mem = aligned_alloc(64, bytes);
+    if (!l->sets_mem) {
       mmu_cache_destroy(c);
       return MMU_ERR_NOMEM;
     }
-    c->nlevels++;
+    level_reset(l);
   }
   *out = c;
   return MMU_OK;
@@ -50,57 +111,76 @@ mmu_status_t mmu_cache_create(const mmu_cache_config_t cfg[MMU_CACHE_LEVELS],
 
 void mmu_cache_destroy(mmu_cache_t *c) {
   if (!c) return;
-  for (int i = 0; i < MMU_CACHE_LEVELS; i++) free(c->level[i].tag);
+  for (int i = 0; i < MMU_CACHE_LEVELS; i++) free(c->level[i].sets_mem);
   free(c);
 }
 
-static inline uint64_t *cache_set(cache_level_t *l, uint64_t line) {
-  uint64_t set = l->pow2 ? line & l->mask : line % l->sets;
-  return &l->tag[set * l->ways];
+/* Makes the way of age a (in every lane of ab) the most recently used: the younger ways age by
+ * one. Per vector one compare, one subtract (a true compare is -1), one compare and a mask. */
+static inline void age_update(v16_t *age, uint32_t groups, v16_t ab) {
+  for (uint32_t g = 0; g < groups; g++) {
+    v16_t v = age[g];
+    age[g] = (v - (v < ab)) & ~(v == ab);
+  }
 }
 
-/* Moves tag[0 .. n-1] up by one way; a loop rather than memmove, whose call costs more than
- * the few words a set holds. */
-static inline void shift_down(uint64_t *tag, uint32_t n) {
-  for (uint32_t i = n; i > 0; i--) tag[i] = tag[i - 1];
-}
-
-/* A hit moves the line to the front of its set. */
-static bool cache_probe(cache_level_t *l, uint64_t line) {
-  uint64_t *tag = cache_set(l, line), want = line + 1;
-  /* Invalid entries (0) never equal want, so one compare per way suffices. */
-  for (uint32_t w = 0; w < l->ways; w++) {
-    if (tag[w] == want) {
-      shift_down(tag, w);
-      tag[0] = want;
-      return true;
+/* One level's part of an access to the set at p: true on a hit, which becomes the most recently
+ * used line; on a miss the line is put into the way of age ways-1 (an invalid way if any, else
+ * the LRU line) as the most recently used. Every level above the one that hits (all of them, for
+ * DRAM) is filled and the levels are independent, so filling on the miss is the same as filling
+ * after the lookup has ended. Called with a constant groups of 1 for up to 16 ways (every
+ * default level), so that the compiler drops the loops. */
+static inline bool access_in(const cache_level_t *l, uint8_t *p, uint64_t want, v16_t fpb,
+                             uint32_t groups) {
+  v16_t *fpv = (v16_t *)p, *age = fpv + groups;
+  uint64_t *tag = (uint64_t *)(age + groups);
+  for (uint32_t g = 0; g < groups; g++) {
+    v2x64_t eq = (v2x64_t)(fpv[g] == fpb);
+    if (!(eq[0] | eq[1])) continue; /* the usual miss: no fingerprint matches */
+    for (uint32_t h = 0; h < 2; h++) {
+      for (uint64_t m = eq[h] & 0x8080808080808080ull; m; m &= m - 1) {
+        uint32_t way = g * 16 + h * 8 + (uint32_t)(__builtin_ctzll(m) >> 3);
+        if (tag[way] == want) {
+          age_update(age, groups, (v16_t){0} + ((const int8_t *)age)[way]);
+          return true;
+        }
+      }
     }
   }
-  return false;
-}
-
-/* Inserts at the front; the tail entry (an invalid one if any, else the LRU line) drops. */
-static void cache_fill(cache_level_t *l, uint64_t line) {
-  uint64_t *tag = cache_set(l, line);
-  shift_down(tag, l->ways - 1);
-  tag[0] = line + 1;
-}
-
-uint32_t mmu_cache_access(mmu_cache_t *c, uint64_t pa, int *level_out) {
-  uint64_t line = pa / MMU_LINE_BYTES;
-  int hit = c->nlevels;
-  for (int i = 0; i < c->nlevels; i++) {
-    if (cache_probe(&c->level[i], line)) {
-      hit = i;
+  for (uint32_t g = 0; g < groups; g++) {
+    v16_t victim = age[g] == l->oldest;
+    int lane = first_lane(victim);
+    if (lane >= 0) {
+      fpv[g] = (fpv[g] & ~victim) | (fpb & victim);
+      tag[g * 16 + (uint32_t)lane] = want;
       break;
     }
   }
-  for (int i = 0; i < hit; i++) cache_fill(&c->level[i], line);
+  age_update(age, groups, l->oldest);
+  return false;
+}
+
+static inline bool level_access(const cache_level_t *l, uint64_t line, uint64_t want,
+                                v16_t fpb) {
+  uint8_t *p = l->sets_mem + (l->pow2 ? line & l->mask : line % l->sets) * l->block;
+  if (l->ways == 1) { /* direct mapped: no choice, no ages */
+    uint64_t *tag = (uint64_t *)p;
+    bool hit = *tag == want;
+    *tag = want;
+    return hit;
+  }
+  return l->groups == 1 ? access_in(l, p, want, fpb, 1) : access_in(l, p, want, fpb, l->groups);
+}
+
+uint32_t mmu_cache_access(mmu_cache_t *c, uint64_t pa, int *level_out) {
+  uint64_t line = pa / MMU_LINE_BYTES, want = line + 1;
+  v16_t fpb = (v16_t){0} + fingerprint(line);
+  int hit = 0;
+  while (hit < c->nlevels && !level_access(&c->level[hit], line, want, fpb)) hit++;
   if (level_out) *level_out = hit < c->nlevels ? hit : MMU_CACHE_LEVELS;
   return hit < c->nlevels ? c->level[hit].latency : c->dram_latency;
 }
 
 void mmu_cache_flush(mmu_cache_t *c) {
-  for (int i = 0; i < c->nlevels; i++)
-    memset(c->level[i].tag, 0, (size_t)c->level[i].sets * c->level[i].ways * sizeof(uint64_t));
+  for (int i = 0; i < c->nlevels; i++) level_reset(&c->level[i]);
 }

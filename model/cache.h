@@ -11,8 +11,8 @@ typedef struct mmu_cache mmu_cache_t;
 
 /* Levels after the first disabled one (size_bytes 0) are ignored, as the configuration check
  * requires. */
-mmu_status_t mmu_cache_create(const mmu_cache_config_t cfg[MMU_CACHE_LEVELS],
-                              uint32_t dram_latency, mmu_cache_t **out);
+mmu_status_t mmu_cache_create(const mmu_cache_config_t cfg[MMU_CACHE_LEVELS], uint32_t dram_latency,
+                              mmu_cache_t **out);
 void mmu_cache_destroy(mmu_cache_t *c);
 /* Cycles for a PTE-sized access at pa; updates the cache state (exact LRU per set, a miss fills
  * the first invalid way, else the LRU way, of every level above the one that hit). *level_out

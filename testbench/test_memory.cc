@@ -5,6 +5,9 @@ extern "C" {
 #include "memory.h"
 }
 
+#include <algorithm>
+#include <list>
+#include <random>
 #include <vector>
 
 namespace {
@@ -93,6 +96,77 @@ TEST(Memory, LineEvictedFromL1IsFoundInL2) {
   int lvl;
   EXPECT_EQ(mmu_mem_timed_access(mem.m, 0, &lvl), mem.cfg.cache[1].latency);
   EXPECT_EQ(lvl, 1);
+}
+
+// Reference: per set a list in recency order (front = most recently used), at most ways lines;
+// a miss fills every level above the one that hits, evicting the back when the set is full.
+struct RefCache {
+  struct Level {
+    uint32_t sets, ways, latency;
+    std::vector<std::list<uint64_t>> set;
+  };
+  std::vector<Level> lv;
+  uint32_t dram;
+  RefCache(const mmu_cache_config_t *c, uint32_t dram_latency) : dram(dram_latency) {
+    for (int i = 0; i < MMU_CACHE_LEVELS && c[i].size_bytes; i++) {
+      uint32_t sets = c[i].size_bytes / (64 * c[i].ways);
+      lv.push_back({sets, c[i].ways, c[i].latency, std::vector<std::list<uint64_t>>(sets)});
+    }
+  }
+  uint32_t access(uint64_t pa, int *level) {
+    uint64_t line = pa / 64;
+    size_t hit = lv.size();
+    for (size_t i = 0; i < lv.size(); i++) {
+      auto &s = lv[i].set[line % lv[i].sets];
+      auto it = std::find(s.begin(), s.end(), line);
+      if (it != s.end()) {
+        s.erase(it);
+        s.push_front(line);
+        hit = i;
+        break;
+      }
+    }
+    for (size_t i = 0; i < hit; i++) {
+      auto &s = lv[i].set[line % lv[i].sets];
+      if (s.size() == lv[i].ways) s.pop_back();
+      s.push_front(line);
+    }
+    *level = hit < lv.size() ? int(hit) : MMU_CACHE_LEVELS;
+    return hit < lv.size() ? lv[hit].latency : dram;
+  }
+};
+
+// Exact LRU with invalid ways filled first, for every shape the configuration allows: one way,
+// odd ways, more than 16 ways (several vectors per set), 64 ways, sets that are not powers of
+// two, a disabled level; random lines that crowd a few sets, then a flush.
+TEST(Memory, LatencyModelIsExactLruForEveryShape) {
+  const mmu_cache_config_t shapes[][MMU_CACHE_LEVELS] = {
+      {{64 * 3 * 5, 3, 2}, {64 * 17 * 7, 17, 9}, {64 * 64 * 3, 64, 30}},
+      {{64 * 1 * 6, 1, 1}, {64 * 33 * 2, 33, 7}, {64 * 16 * 12, 16, 40}},
+      {{64 * 2 * 1, 2, 3}, {64 * 8 * 3, 8, 5}, {0, 0, 0}},
+      {{64 * 48, 48, 4}, {64 * 12 * 10, 12, 11}, {64 * 1 * 1000, 1, 50}},
+  };
+  for (const auto &cfg : shapes) {
+    mmu_mem_t *m = nullptr;
+    ASSERT_EQ(mmu_mem_create(1ull << 30, cfg, 300, &m), MMU_OK);
+    RefCache ref(cfg, 300);
+    std::mt19937_64 rng(7);
+    for (int round = 0; round < 2; round++) {
+      for (int n = 0; n < 60000; n++) {
+        // Lines from a pool about twice the largest level, strided so that they share sets.
+        uint64_t pa = (rng() % 400) * 64 * 7 + (rng() % 3) * 64 + (rng() & 63);
+        int want_lvl, got_lvl;
+        uint32_t want = ref.access(pa, &want_lvl);
+        ASSERT_EQ(mmu_mem_timed_access(m, pa, &got_lvl), want) << "access " << n;
+        ASSERT_EQ(got_lvl, want_lvl) << "access " << n;
+      }
+      mmu_mem_cache_flush(m);
+      for (auto &l : ref.lv)
+        for (auto &s : l.set)
+          s.clear();
+    }
+    mmu_mem_destroy(m);
+  }
 }
 
 TEST(Memory, HostBookkeepingStaysSmallPerFrame) {
