@@ -18,11 +18,12 @@
  * lines held is), so hits and latencies are those of the recency-ordered lists this replaced.
  *
  * A set is one block: its fingerprint vectors, its age vectors, then its tags, so that a level
- * access touches one host page (with separate arrays the host TLB misses of the 5 MiB LLC model
- * cost more than the work). The vectors are padded to a multiple of 16 ways, the tags are not:
- * a padding lane has fingerprint 0xff, which no line gets, and age 0x7f, which neither an update
- * nor the victim search changes or picks. Host memory per line: 8 bytes of tag plus 32 bytes per
- * set and 16 ways (the 32 MiB LLC model: 5 MiB). A direct-mapped level keeps tags only. */
+ * access touches one host page and few host lines (separate arrays measured slower: the host
+ * cache and TLB misses on the 5 MiB LLC model cost more than the instructions). The vectors are
+ * padded to a multiple of 16 ways, the tags are not: a padding lane has fingerprint 0xff, which no
+ * line gets, and age 0x7f, which neither an update nor the victim search changes or picks. Host
+ * memory per line: 8 bytes of tag plus 32 bytes per set and 16 ways (the 32 MiB LLC model: 5 MiB).
+ * A direct-mapped level keeps tags only. */
 typedef int8_t v16_t __attribute__((vector_size(16)));
 typedef uint64_t v2x64_t __attribute__((vector_size(16)));
 
@@ -34,9 +35,9 @@ typedef struct cache_level {
   uint32_t sets, ways, groups, latency; /* groups: 16-way vectors per set and kind */
   uint64_t mask;                        /* sets - 1 when sets is a power of two, else 0 (use %) */
   bool pow2;
-  size_t block; /* bytes per set: groups fingerprint vectors, groups age vectors, ways tags */
-  v16_t oldest; /* ways - 1 in every lane: the age of the next victim */
-  uint8_t *sets_mem;
+  size_t block;      /* bytes per set: groups fingerprint vectors, groups age vectors, ways tags */
+  v16_t oldest;      /* ways - 1 in every lane: the age of the next victim */
+  uint8_t *sets_mem; /* sets blocks, 64-byte aligned */
 } cache_level_t;
 
 struct mmu_cache {
@@ -70,11 +71,12 @@ static void level_reset(cache_level_t *l) {
       age[w] = w < l->ways ? (int8_t)w : PAD_AGE;
     }
   }
-  for (uint64_t s = 0; s < l->sets; s++) memcpy(l->sets_mem + s * l->block, first, l->block);
+  for (uint64_t s = 0; s < l->sets; s++)
+    memcpy(l->sets_mem + s * l->block, first, l->block);
 }
 
-mmu_status_t mmu_cache_create(const mmu_cache_config_t cfg[MMU_CACHE_LEVELS],
-                              uint32_t dram_latency, mmu_cache_t **out) {
+mmu_status_t mmu_cache_create(const mmu_cache_config_t cfg[MMU_CACHE_LEVELS], uint32_t dram_latency,
+                              mmu_cache_t **out) {
   if (!out || !cfg) return MMU_ERR_NULL;
   *out = NULL;
   mmu_cache_t *c = calloc(1, sizeof *c);
@@ -111,7 +113,8 @@ mmu_status_t mmu_cache_create(const mmu_cache_config_t cfg[MMU_CACHE_LEVELS],
 
 void mmu_cache_destroy(mmu_cache_t *c) {
   if (!c) return;
-  for (int i = 0; i < MMU_CACHE_LEVELS; i++) free(c->level[i].sets_mem);
+  for (int i = 0; i < MMU_CACHE_LEVELS; i++)
+    free(c->level[i].sets_mem);
   free(c);
 }
 
@@ -141,7 +144,8 @@ static inline bool access_in(const cache_level_t *l, uint8_t *p, uint64_t want, 
       for (uint64_t m = eq[h] & 0x8080808080808080ull; m; m &= m - 1) {
         uint32_t way = g * 16 + h * 8 + (uint32_t)(__builtin_ctzll(m) >> 3);
         if (tag[way] == want) {
-          age_update(age, groups, (v16_t){0} + ((const int8_t *)age)[way]);
+          int8_t a = ((const int8_t *)age)[way];
+          if (a) age_update(age, groups, (v16_t){0} + a); /* 0: already the most recent */
           return true;
         }
       }
@@ -160,8 +164,7 @@ static inline bool access_in(const cache_level_t *l, uint8_t *p, uint64_t want, 
   return false;
 }
 
-static inline bool level_access(const cache_level_t *l, uint64_t line, uint64_t want,
-                                v16_t fpb) {
+static inline bool level_access(const cache_level_t *l, uint64_t line, uint64_t want, v16_t fpb) {
   uint8_t *p = l->sets_mem + (l->pow2 ? line & l->mask : line % l->sets) * l->block;
   if (l->ways == 1) { /* direct mapped: no choice, no ages */
     uint64_t *tag = (uint64_t *)p;
@@ -176,11 +179,13 @@ uint32_t mmu_cache_access(mmu_cache_t *c, uint64_t pa, int *level_out) {
   uint64_t line = pa / MMU_LINE_BYTES, want = line + 1;
   v16_t fpb = (v16_t){0} + fingerprint(line);
   int hit = 0;
-  while (hit < c->nlevels && !level_access(&c->level[hit], line, want, fpb)) hit++;
+  while (hit < c->nlevels && !level_access(&c->level[hit], line, want, fpb))
+    hit++;
   if (level_out) *level_out = hit < c->nlevels ? hit : MMU_CACHE_LEVELS;
   return hit < c->nlevels ? c->level[hit].latency : c->dram_latency;
 }
 
 void mmu_cache_flush(mmu_cache_t *c) {
-  for (int i = 0; i < c->nlevels; i++) level_reset(&c->level[i]);
+  for (int i = 0; i < c->nlevels; i++)
+    level_reset(&c->level[i]);
 }
