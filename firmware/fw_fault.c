@@ -264,7 +264,7 @@ static void finish(mmu_kernel_t *k, mmu_kfault_rec_t *rec, mmu_koutcome_t *out) 
   if (rec->sig != MMU_SIG_NONE) k->st.signals++;
   out->faults++;
   out->kernel_cycles += rec->kernel_cycles;
-  out->last = *rec;
+  memcpy(&out->last, rec, k->rec_bytes);
   if (k->log) k->log(rec, k->log_ctx);
 }
 
@@ -295,7 +295,7 @@ static mmu_status_t access_page(mmu_kernel_t *k, fw_proc_t *p, uint64_t va, mmu_
       return MMU_OK;
     }
     if (tries >= FW_MAX_RETRIES) return MMU_ERR_STATE; /* a handler that fixes nothing */
-    memset(&rec, 0, sizeof rec);
+    memset(&rec, 0, k->rec_bytes);
     rec.pid = p->pid;
     rec.fault = res.fault;
     rec.hw = res.cycles;
@@ -332,7 +332,7 @@ mmu_status_t fw_user_access(mmu_kernel_t *k, uint32_t pid, uint64_t va, mmu_op_t
 
 mmu_status_t fw_access(mmu_kernel_t *k, uint32_t pid, uint64_t va, mmu_op_t op, void *rbuf,
                        const void *wbuf, size_t len, bool user, bool stac, mmu_koutcome_t *out) {
-  memset(out, 0, sizeof *out);
+  memset(out, 0, k->outcome_bytes);
   fw_proc_t *p = fw_proc(k, pid);
   if (!p) return MMU_ERR_ARG;
   if ((unsigned)op >= MMU_OP_COUNT) return MMU_ERR_ARG;

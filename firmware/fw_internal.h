@@ -138,6 +138,10 @@ struct mmu_kernel {
   mmu_kfault_rec_t sysrec;
   bool in_handler;
   mmu_kstats_t st;
+  /* sizeof(mmu_kfault_rec_t) and sizeof(mmu_koutcome_t), read at run time so that clearing and
+   * copying them (every fault) calls memset/memcpy: gcc inlines known sizes as rep stos/movs,
+   * which start slowly (tens of cycles each). */
+  size_t rec_bytes, outcome_bytes;
 };
 
 /* ---- kernel.c ---- */

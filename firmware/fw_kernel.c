@@ -122,6 +122,8 @@ mmu_status_t mmu_kernel_create(mmu_t *mmu, const mmu_kernel_config_t *cfg, mmu_k
   if (!k) return MMU_ERR_NOMEM;
   k->mmu = mmu;
   k->cfg = *cfg;
+  k->rec_bytes = sizeof(mmu_kfault_rec_t);
+  k->outcome_bytes = sizeof(mmu_koutcome_t);
   for (int i = 0; i < MMU_KC_COUNT; i++) k->cost[i] = mmu_kcost_cycles(&cfg->cost, i);
   int vb = mmu->fmt->va_bits;
   k->user_top = (1ull << (vb - 1)) - FW_PAGE; /* TASK_SIZE_MAX: the top page stays unmapped */
