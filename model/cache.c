@@ -44,6 +44,10 @@ struct mmu_cache {
   cache_level_t level[MMU_CACHE_LEVELS];
   int nlevels;
   uint32_t dram_latency;
+  /* Every access leaves its line the most recently used of its first-level set (a hit moves it
+   * there, a miss fills it there), so an access to the line of the access before hits the first
+   * level and changes nothing: line + 1 of the last access, 0 = none. */
+  uint64_t last;
 };
 
 /* A multiplicative hash's top byte, from every bit of the line (lines of one set share their
@@ -177,6 +181,11 @@ static inline bool level_access(const cache_level_t *l, uint64_t line, uint64_t 
 
 uint32_t mmu_cache_access(mmu_cache_t *c, uint64_t pa, int *level_out) {
   uint64_t line = pa / MMU_LINE_BYTES, want = line + 1;
+  if (want == c->last) { /* only set when there is a first level */
+    if (level_out) *level_out = 0;
+    return c->level[0].latency;
+  }
+  c->last = c->nlevels ? want : 0;
   v16_t fpb = (v16_t){0} + fingerprint(line);
   int hit = 0;
   while (hit < c->nlevels && !level_access(&c->level[hit], line, want, fpb))
@@ -188,4 +197,5 @@ uint32_t mmu_cache_access(mmu_cache_t *c, uint64_t pa, int *level_out) {
 void mmu_cache_flush(mmu_cache_t *c) {
   for (int i = 0; i < c->nlevels; i++)
     level_reset(&c->level[i]);
+  c->last = 0;
 }

@@ -151,10 +151,13 @@ TEST(Memory, LatencyModelIsExactLruForEveryShape) {
     ASSERT_EQ(mmu_mem_create(1ull << 30, cfg, 300, &m), MMU_OK);
     RefCache ref(cfg, 300);
     std::mt19937_64 rng(7);
+    uint64_t pa = 0;
     for (int round = 0; round < 2; round++) {
       for (int n = 0; n < 60000; n++) {
-        // Lines from a pool about twice the largest level, strided so that they share sets.
-        uint64_t pa = (rng() % 400) * 64 * 7 + (rng() % 3) * 64 + (rng() & 63);
+        // Lines from a pool about twice the largest level, strided so that they share sets;
+        // one access in four to the line of the access before, as is the first after the flush.
+        if ((n || !round) && rng() % 4)
+          pa = (rng() % 400) * 64 * 7 + (rng() % 3) * 64 + (rng() & 63);
         int want_lvl, got_lvl;
         uint32_t want = ref.access(pa, &want_lvl);
         ASSERT_EQ(mmu_mem_timed_access(m, pa, &got_lvl), want) << "access " << n;
