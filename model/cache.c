@@ -57,7 +57,9 @@ static inline int8_t fingerprint(uint64_t line) {
   return (int8_t)(h - (h == 0xff));
 }
 
-/* The index of the first lane of m (lanes 0 or -1) that is set, or -1. */
+/* The index of the first lane of m (lanes 0 or -1) that is set, or -1. Lane i is byte i % 8 of
+ * 64-bit half i / 8 counted from the least significant end: a little-endian host (x86-64,
+ * AArch64), as is the lookup below. */
 static inline int first_lane(v16_t m) {
   uint64_t lo = ((v2x64_t)m)[0], hi = ((v2x64_t)m)[1];
   if (lo) return __builtin_ctzll(lo) >> 3;
