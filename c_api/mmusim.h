@@ -512,6 +512,9 @@ mmu_status_t mmu_proc_exit(mmu_kernel_t *k, uint32_t pid);
 mmu_status_t mmu_proc_asid(const mmu_kernel_t *k, uint32_t pid, uint16_t *asid);
 
 /* ---- host files backing mmap (read/written with pread/pwrite through the page cache) ---- */
+/* Opens path read-only; the first MAP_SHARED mapping with PROT_WRITE (mmu_mmap, mmu_mprotect)
+ * reopens it read-write for write-back, or fails with MMU_ERR_IO if the host refuses (or path
+ * now names another file). */
 mmu_status_t mmu_kfile_open(mmu_kernel_t *k, const char *path, int *fd);
 /* Closing drops the descriptor; mappings keep the file until they are unmapped. */
 mmu_status_t mmu_kfile_close(mmu_kernel_t *k, int fd);

@@ -287,12 +287,9 @@ mmu_status_t mmu_proc_exit(mmu_kernel_t *k, uint32_t pid) {
 /* ---- files ---- */
 mmu_status_t mmu_kfile_open(mmu_kernel_t *k, const char *path, int *fd) {
   if (!k || !path || !fd) return MMU_ERR_NULL;
-  bool writable = true;
-  int h = open(path, O_RDWR | O_CLOEXEC);
-  if (h < 0 && (errno == EACCES || errno == EROFS || errno == EPERM)) {
-    writable = false;
-    h = open(path, O_RDONLY | O_CLOEXEC);
-  }
+  /* Read-only until a shared writable mapping needs write-back (file_make_writable): opening a
+   * running executable for writing would make exec of it fail (ETXTBSY) while it is open. */
+  int h = open(path, O_RDONLY | O_CLOEXEC);
   if (h < 0) return MMU_ERR_IO;
   struct stat sb;
   if (fstat(h, &sb) != 0 || !S_ISREG(sb.st_mode)) {
@@ -315,9 +312,32 @@ mmu_status_t mmu_kfile_open(mmu_kernel_t *k, const char *path, int *fd) {
     close(h);
     return MMU_ERR_NOMEM;
   }
-  k->files[i] = (fw_file_t){.used = true, .open = true, .host_fd = h, .writable = writable,
+  k->files[i] = (fw_file_t){.used = true, .open = true, .host_fd = h, .writable = false,
                             .path = dup, .maps = 0, .size = (uint64_t)sb.st_size};
   *fd = (int)i;
+  return MMU_OK;
+}
+
+/* Reopens file fd for reading and writing (the first shared writable mapping of it): MMU_ERR_IO
+ * if the host refuses, e.g. a read-only file or a running executable. Through /proc/self/fd
+ * first, which reaches the open file even if its path was unlinked or renamed since. */
+static mmu_status_t file_make_writable(mmu_kernel_t *k, int fd) {
+  fw_file_t *f = &k->files[fd];
+  if (f->writable) return MMU_OK;
+  char self[64];
+  snprintf(self, sizeof self, "/proc/self/fd/%d", f->host_fd);
+  int h = open(self, O_RDWR | O_CLOEXEC);
+  if (h < 0 && errno == ENOENT) h = open(f->path, O_RDWR | O_CLOEXEC); /* no /proc */
+  if (h < 0) return MMU_ERR_IO;
+  struct stat a, b;
+  if (fstat(h, &a) != 0 || fstat(f->host_fd, &b) != 0 || a.st_dev != b.st_dev ||
+      a.st_ino != b.st_ino) { /* the path now names another file */
+    close(h);
+    return MMU_ERR_IO;
+  }
+  close(f->host_fd);
+  f->host_fd = h;
+  f->writable = true;
   return MMU_OK;
 }
 
@@ -535,7 +555,7 @@ mmu_status_t mmu_mmap(mmu_kernel_t *k, uint32_t pid, uint64_t addr, uint64_t len
     if (fd < 0 || (size_t)fd >= k->nfiles || !k->files[fd].used || !k->files[fd].open)
       return MMU_ERR_ARG;
     if (offset & (FW_PAGE - 1)) return MMU_ERR_ALIGN;
-    if (shared && (prot & MMU_PROT_WRITE) && !k->files[fd].writable) return MMU_ERR_IO;
+    if (shared && (prot & MMU_PROT_WRITE) && file_make_writable(k, fd)) return MMU_ERR_IO;
     file = fd;
   }
   uint64_t a = addr;
@@ -587,7 +607,7 @@ mmu_status_t mmu_mprotect(mmu_kernel_t *k, uint32_t pid, uint64_t addr, uint64_t
     fw_vma_t *v = fw_find_vma(p, a);
     if (!v || v->start > a) return MMU_ERR_NOT_MAPPED;
     if (v->file >= 0 && (v->flags & MMU_MAP_SHARED) && (prot & MMU_PROT_WRITE) &&
-        !k->files[v->file].writable)
+        file_make_writable(k, v->file))
       return MMU_ERR_IO;
     a = v->end;
   }

@@ -1,7 +1,10 @@
 // Firmware: file-backed mmap — page cache, shared writeback (msync/munmap), private COW,
 // fault-around, SIGBUS beyond the end of the file.
 #include <fcntl.h>
+#include <spawn.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "test_firmware_fixture.h"
@@ -182,6 +185,95 @@ TEST_F(FirmwareFile, ClosingTheDescriptorKeepsTheMappingUsable) {
   uint64_t v;
   memcpy(&v, DiskPage(0).data(), 8);
   EXPECT_EQ(v, 5u);
+}
+
+namespace {
+// Runs the executable at path; its exit status, or -1 if it could not be started (ETXTBSY while
+// some descriptor has it open for writing).
+int RunExecutable(const std::string &path) {
+  pid_t child;
+  char *argv[] = {const_cast<char *>(path.c_str()), nullptr};
+  if (posix_spawn(&child, path.c_str(), nullptr, nullptr, argv, environ) != 0) return -1;
+  int st = 0;
+  if (waitpid(child, &st, 0) != child) return -1;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+} // namespace
+
+TEST_F(FirmwareFile, FilesOpenReadOnlyUntilASharedWritableMapping) {
+  // An executable the kernel maps privately stays runnable: the host file is not opened for
+  // writing. The first shared writable mapping reopens it read-write, which the host then
+  // refuses to execute (ETXTBSY) until the firmware lets go of it.
+  std::string exe = dir + "/true-copy";
+  std::vector<uint8_t> bin;
+  {
+    FILE *f = fopen("/bin/true", "rb");
+    ASSERT_NE(f, nullptr);
+    int c;
+    while ((c = fgetc(f)) != EOF)
+      bin.push_back((uint8_t)c);
+    fclose(f);
+    FILE *o = fopen(exe.c_str(), "wb");
+    ASSERT_NE(o, nullptr);
+    ASSERT_EQ(fwrite(bin.data(), 1, bin.size(), o), bin.size());
+    fclose(o);
+    ASSERT_EQ(chmod(exe.c_str(), 0755), 0);
+  }
+  int efd = -1;
+  ASSERT_EQ(mmu_kfile_open(k, exe.c_str(), &efd), MMU_OK);
+  uint64_t a = 0;
+  ASSERT_EQ(mmu_mmap(k, pid, kBase, kPage, MMU_PROT_READ | MMU_PROT_EXEC,
+                     MMU_MAP_PRIVATE | MMU_MAP_FIXED, efd, 0, &a),
+            MMU_OK);
+  std::vector<uint8_t> head(16);
+  ASSERT_EQ(Load(pid, kBase, head.data(), head.size()).sig, MMU_SIG_NONE);
+  EXPECT_TRUE(std::equal(head.begin(), head.end(), bin.begin())); // the ELF header, read in
+  EXPECT_EQ(RunExecutable(exe), 0);
+  ASSERT_EQ(mmu_mmap(k, pid, kBase + 4 * kPage, kPage, MMU_PROT_READ | MMU_PROT_WRITE,
+                     MMU_MAP_SHARED | MMU_MAP_FIXED, efd, 0, &a),
+            MMU_OK);
+  EXPECT_EQ(RunExecutable(exe), -1); // open for writing now
+  ASSERT_EQ(mmu_munmap(k, pid, kBase, 8 * kPage), MMU_OK);
+  ASSERT_EQ(mmu_kfile_close(k, efd), MMU_OK); // no mapping and no descriptor: released
+  EXPECT_EQ(RunExecutable(exe), 0);
+  unlink(exe.c_str());
+}
+
+TEST_F(FirmwareFile, SharedWritableMappingIsRefusedWhenTheHostWillNotOpenTheFileForWriting) {
+  // This test program is running, so not even root may open it for writing (ETXTBSY).
+  int rfd = -1;
+  ASSERT_EQ(mmu_kfile_open(k, "/proc/self/exe", &rfd), MMU_OK);
+  uint64_t a = 0;
+  EXPECT_EQ(mmu_mmap(k, pid, kBase, kPage, MMU_PROT_READ | MMU_PROT_WRITE,
+                     MMU_MAP_SHARED | MMU_MAP_FIXED, rfd, 0, &a),
+            MMU_ERR_IO);
+  ASSERT_EQ(
+      mmu_mmap(k, pid, kBase, kPage, MMU_PROT_READ, MMU_MAP_SHARED | MMU_MAP_FIXED, rfd, 0, &a),
+      MMU_OK);
+  std::vector<uint8_t> head(4);
+  ASSERT_EQ(Load(pid, kBase, head.data(), head.size()).sig, MMU_SIG_NONE);
+  EXPECT_EQ(memcmp(head.data(),
+                   "\x7f"
+                   "ELF",
+                   4),
+            0);
+  EXPECT_EQ(mmu_mprotect(k, pid, kBase, kPage, MMU_PROT_READ | MMU_PROT_WRITE), MMU_ERR_IO);
+  EXPECT_EQ(mmu_kfile_close(k, rfd), MMU_OK);
+}
+
+TEST_F(FirmwareFile, AnUnlinkedFileCanStillBeMappedSharedWritable) {
+  // Write-back goes to the open file, whatever its path names now (the CLI maps unlinked copies).
+  ASSERT_EQ(unlink(path.c_str()), 0);
+  uint64_t a = 0;
+  ASSERT_EQ(mmu_mmap(k, pid, kBase, kPage, MMU_PROT_READ | MMU_PROT_WRITE,
+                     MMU_MAP_SHARED | MMU_MAP_FIXED, fd, 0, &a),
+            MMU_OK);
+  Store64(pid, kBase, 42);
+  EXPECT_EQ(mmu_munmap(k, pid, kBase, kPage), MMU_OK);
+  WriteFile(std::vector<uint8_t>(kPage, 0)); // a new file at the path: not the mapped one
+  uint64_t v = 1;
+  memcpy(&v, DiskPage(0).data(), 8);
+  EXPECT_EQ(v, 0u);
 }
 
 class FirmwareFileAround : public FirmwareFile {

@@ -1,11 +1,10 @@
 /* cli_files.c — the files behind the file VMAs of a replay, as private copies.
  *
- * Why copies: the firmware opens a backing file read-write whenever it may (mmu_kfile_open), so
- * that shared mappings can be written back. Run as root on the files of a maps file, that would
- * open every executable and library of the traced program for writing: the executable could not
- * be started by anyone on the machine during the replay (ETXTBSY), a running one (the shell,
- * valgrind) could not be mapped at all, and a shared mapping the trace writes would be written
- * back to the original. So each file gets a sparse copy in a temporary directory, of the same
+ * Why copies: the firmware writes the dirty pages of shared mappings back to the file, reopening
+ * it read-write for the first shared writable mapping (mmu_kfile_open). Run as root on the files
+ * of a maps file, a shared mapping the trace writes would be written back to the original, and
+ * the executable could not be started by anyone on the machine while it is open for writing
+ * (ETXTBSY). So each file gets a sparse copy in a temporary directory, of the same
  * size, holding the bytes of the ranges that are mapped; it is unlinked as soon as the firmware
  * holds it open, and the directory is removed at the end of the set-up. The originals are only
  * read. */
