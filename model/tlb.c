@@ -19,7 +19,9 @@ mmu_status_t mmu_tlb_create(const mmu_tlb_config_t *cfg, uint64_t seed, mmu_tlb_
     a->mask = (a->sets && !(a->sets & (a->sets - 1))) ? a->sets - 1 : 0;
     size_t n = (size_t)a->sets * a->ways;
     if (!n) continue;
-    a->e = calloc(n, sizeof *a->e);
+    /* Line-aligned, so that a set of 2^k ways spans as few host cache lines as it can. */
+    size_t bytes = (n * sizeof *a->e + 63) & ~(size_t)63;
+    if ((a->e = aligned_alloc(64, bytes))) memset(a->e, 0, bytes);
     a->stamp = calloc(n, sizeof *a->stamp);
     a->plru = calloc((size_t)a->sets * a->ways, 1);
     if (!a->e || !a->stamp || !a->plru) {
