@@ -117,7 +117,7 @@ static void fill_at(mmu_tlb_t *t, mmu_tlb_array_t *a, uint32_t set, const mmu_tl
   entry_copy(&e[w], in);
   e[w].valid = true;
   t->st.fills++;
-  mmu_tlb_touch(t, a, set, (uint32_t)w);
+  mmu_tlb_touch(t, a, set * a->ways + (uint32_t)w);
 }
 
 void mmu_tlb_fill(mmu_tlb_t *t, const mmu_tlb_entry_t *in) {

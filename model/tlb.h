@@ -87,13 +87,16 @@ static inline void mmu_tlb_plru_touch(uint8_t *bits, uint32_t ways, uint32_t way
   }
 }
 
-/* Updates the replacement state for an access to (set, way). */
-static inline void mmu_tlb_touch(mmu_tlb_t *t, mmu_tlb_array_t *a, uint32_t set, uint32_t way) {
-  uint32_t base = set * a->ways;
+/* Updates the replacement state for an access to entry i (set * ways + way) of array a. The way
+ * is only needed by PLRU, so LRU pays no division. */
+static inline void mmu_tlb_touch(mmu_tlb_t *t, mmu_tlb_array_t *a, uint32_t i) {
   uint64_t now = t->clock + 1;
   t->clock = now;
-  a->stamp[base + way] = now;
-  if (t->repl == MMU_REPL_PLRU) mmu_tlb_plru_touch(&a->plru[base], a->ways, way);
+  a->stamp[i] = now;
+  if (t->repl == MMU_REPL_PLRU) {
+    uint32_t way = i % a->ways;
+    mmu_tlb_plru_touch(&a->plru[i - way], a->ways, way);
+  }
 }
 
 static inline bool mmu_tlb_match(const mmu_tlb_entry_t *e, uint64_t vpn, uint16_t asid) {
@@ -134,14 +137,7 @@ static inline const mmu_tlb_entry_t *mmu_tlb_peek(const mmu_tlb_t *t, uint64_t v
  * total hits are not counted here: mmu_tlb_stats derives them from misses and hits by size.) */
 static inline void mmu_tlb_hit(mmu_tlb_t *t, const mmu_tlb_entry_t *e) {
   mmu_tlb_array_t *a = &t->a[e->size];
-  uint32_t i = (uint32_t)(e - a->e);
-  uint64_t now = t->clock + 1;
-  t->clock = now;
-  a->stamp[i] = now;
-  if (t->repl == MMU_REPL_PLRU) {
-    uint32_t way = i % a->ways;
-    mmu_tlb_plru_touch(&a->plru[i - way], a->ways, way);
-  }
+  mmu_tlb_touch(t, a, (uint32_t)(e - a->e));
   t->st.hits_by_size[e->size]++;
 }
 
