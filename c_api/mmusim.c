@@ -251,6 +251,60 @@ mmu_status_t mmu_translate(mmu_t *mmu, const mmu_access_t *acc, mmu_result_t *ou
   return MMU_OK;
 }
 
+static inline void brief_of(mmu_brief_t *b, const mmu_result_t *r) {
+  b->pa = r->pa;
+  /* The configuration's ranges bound an access below 2^32 cycles (5 levels of DRAM loads and
+   * A/D updates at their maxima are a few million); saturate anyway. */
+  b->cycles = r->cycles.total > UINT32_MAX ? UINT32_MAX : (uint32_t)r->cycles.total;
+  b->where = (uint8_t)r->where;
+  b->fault = (uint8_t)r->fault.kind;
+  b->size = (uint8_t)r->size;
+  b->walk_reads = r->walk_reads > UINT8_MAX ? UINT8_MAX : (uint8_t)r->walk_reads;
+}
+
+/* The loop of mmu_translate's fast path without a call per access: an L1 hit the decision table
+ * allows is answered here, everything else goes through mmu_translate itself, so the batch
+ * behaves exactly like the calls it replaces. The hit path's two MMU statistics are summed in
+ * registers and added once (the sums are what n calls leave behind at return). */
+mmu_status_t mmu_translate_batch(mmu_t *mmu, const mmu_access_t *acc, size_t n, mmu_brief_t *out,
+                                 size_t *done, mmu_result_t *fault) {
+  if (done) *done = 0;
+  if (!mmu || ((!acc || !out) && n)) return MMU_ERR_NULL;
+  uint64_t hits = 0, cyc = 0;
+  const uint64_t lat[2] = {mmu->cfg.dtlb.latency, mmu->cfg.itlb.latency};
+  mmu_status_t s = MMU_OK;
+  size_t i = 0;
+  for (; i < n; i++) {
+    const mmu_access_t *a = &acc[i];
+    if ((unsigned)a->op < MMU_OP_COUNT && a->asid <= MMU_MAX_ASID && mmu->space[a->asid]) {
+      bool ex = a->op == MMU_OP_EXEC;
+      mmu_tlb_t *l1 = ex ? mmu->itlb : mmu->dtlb;
+      const mmu_tlb_entry_t *e = mmu_tlb_peek(l1, a->va, a->asid);
+      if (e && (mmu->allow[e->rkey] >> mmu_allow_bit(a) & 1)) {
+        hits++;
+        cyc += lat[ex];
+        mmu_tlb_hit(l1, e);
+        uint64_t off = a->va & ((1ull << mmu_page_shift((mmu_page_size_t)e->size)) - 1);
+        out[i] =
+            (mmu_brief_t){e->base | off, (uint32_t)lat[ex], MMU_HIT_L1, MMU_FAULT_NONE, e->size, 0};
+        continue;
+      }
+    }
+    mmu_result_t r;
+    if ((s = mmu_translate(mmu, a, &r))) break;
+    brief_of(&out[i], &r);
+    if (r.fault.kind != MMU_FAULT_NONE) {
+      if (fault) *fault = r;
+      i++;
+      break;
+    }
+  }
+  mmu->st.translations += hits;
+  mmu->st.cycles.tlb += cyc;
+  if (done) *done = i;
+  return s;
+}
+
 mmu_status_t mmu_probe(mmu_t *mmu, const mmu_access_t *acc, mmu_result_t *out) {
   mmu_status_t s = check_access(mmu, acc, out);
   if (s) return s;

@@ -234,6 +234,27 @@ typedef struct mmu_result {
 /* Timed translation: TLBs, page-walk caches, walker, A/D updates, statistics. Returns MMU_OK
  * whenever the access was translated or faulted (see out->fault.kind). */
 mmu_status_t mmu_translate(mmu_t *mmu, const mmu_access_t *acc, mmu_result_t *out);
+
+/* One access of a batch, in brief: what a loop over many accesses keeps of each (16 bytes). */
+typedef struct mmu_brief {
+  uint64_t pa;        /* physical address; 0 when the access faulted */
+  uint32_t cycles;    /* MMU cycles of the access (cycles.total of its mmu_result_t) */
+  uint8_t where;      /* mmu_hit_where_t */
+  uint8_t fault;      /* mmu_fault_kind_t: MMU_FAULT_NONE when the access was translated */
+  uint8_t size;       /* mmu_page_size_t of the translation (MMU_PAGE_4K when it faulted) */
+  uint8_t walk_reads; /* PTE loads issued */
+} mmu_brief_t;
+
+/* Timed translation of acc[0..n) in order, with exactly the state changes and statistics of n
+ * mmu_translate calls, but a brief result per access (a TLB hit costs the host about half as
+ * much as through mmu_translate). Stops after the first access that faults, so that a fault
+ * handler can run before the accesses behind it; stops at an access that is an argument error
+ * (bad op or ASID: that status is returned, and that access is not counted in *done).
+ * *done (may be NULL) = accesses translated, the faulting one included; fault (may be NULL)
+ * receives the full result of the access that faulted. */
+mmu_status_t mmu_translate_batch(mmu_t *mmu, const mmu_access_t *acc, size_t n, mmu_brief_t *out,
+                                 size_t *done, mmu_result_t *fault);
+
 /* Zero-time functional translation: same walk and checks, but no TLB/PWC/cache lookups or fills,
  * no A/D writes, no statistics. Cycles are reported as 0. */
 mmu_status_t mmu_probe(mmu_t *mmu, const mmu_access_t *acc, mmu_result_t *out);

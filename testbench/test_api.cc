@@ -1,10 +1,12 @@
 // test_api.cc — the C API door: configuration, page-table building, misuse, statistics.
 #include "support/fixtures.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <string>
+#include <vector>
 
 using namespace mmutest;
 
@@ -246,6 +248,158 @@ TEST(Stats, CountsAndResetAndJson) {
   mmu_stats_get(m, &st);
   EXPECT_EQ(st.translations, 0u);
   EXPECT_EQ(st.dtlb.lookups, 0u);
+}
+
+// ---- mmu_translate_batch ----
+
+std::string StatsJson(mmu_t *m) {
+  mmu_stats_t st;
+  EXPECT_EQ(mmu_stats_get(m, &st), MMU_OK);
+  char *j = mmu_stats_to_json(&st);
+  std::string s = j ? j : "";
+  free(j);
+  return s;
+}
+
+// Two identical MMUs: one translates with a call per access, the other in batches (restarted
+// after each fault, as a fault handler would). Every brief must match the full result of the
+// same access, every fault record must match, and the statistics must be equal at the end.
+void ExpectBatchMatchesCalls(const mmu_config_t *cfg) {
+  Mmu one(cfg), many(cfg);
+  for (mmu_t *m : {one.get(), many.get()}) {
+    ASSERT_EQ(mmu_map(m, 1, 0x400000, 0x1000000, 24 * 4096, kRWU, MMU_PAGE_4K), MMU_OK);
+    ASSERT_EQ(mmu_map(m, 1, 0x600000, 0x2000000, 4 * 4096, MMU_PERM_R | MMU_PERM_U, MMU_PAGE_4K),
+              MMU_OK);
+    ASSERT_EQ(mmu_map(m, 1, 0x800000, 0x3000000, 4 * 4096, MMU_PERM_R | MMU_PERM_X, MMU_PAGE_4K),
+              MMU_OK);
+    ASSERT_EQ(mmu_map(m, 1, 0x40000000, 0x4000000, 2 << 20, kRWU | MMU_PERM_X, MMU_PAGE_2M),
+              MMU_OK);
+  }
+  const uint64_t bases[] = {0x400000, 0x600000, 0x800000, 0x40000000, 0x40100000, 0x900000};
+  std::vector<mmu_access_t> acc;
+  uint64_t x = 12345;
+  for (int i = 0; i < 6000; i++) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    uint64_t r = x >> 24;
+    mmu_access_t a{};
+    a.va = bases[r % 6] + ((r >> 3) % 24) * 4096 + ((r >> 8) & 0xff8);
+    a.op = (mmu_op_t)((r >> 20) % 3);
+    a.user = (r >> 22) % 4 != 0;
+    a.asid = 1;
+    acc.push_back(a);
+  }
+  std::vector<mmu_brief_t> out(acc.size());
+  size_t faults = 0;
+  for (size_t i = 0; i < acc.size();) {
+    size_t done = 0;
+    mmu_result_t f{};
+    size_t n = std::min<size_t>(acc.size() - i, 97);
+    ASSERT_EQ(mmu_translate_batch(many, &acc[i], n, &out[i], &done, &f), MMU_OK);
+    ASSERT_GE(done, 1u);
+    ASSERT_LE(done, n);
+    for (size_t k = i; k < i + done; k++) {
+      mmu_result_t r;
+      ASSERT_EQ(mmu_translate(one, &acc[k], &r), MMU_OK);
+      SCOPED_TRACE("access " + std::to_string(k));
+      EXPECT_EQ(out[k].pa, r.pa);
+      EXPECT_EQ(out[k].cycles, r.cycles.total);
+      EXPECT_EQ(out[k].where, (uint8_t)r.where);
+      EXPECT_EQ(out[k].fault, (uint8_t)r.fault.kind);
+      EXPECT_EQ(out[k].size, (uint8_t)r.size);
+      EXPECT_EQ(out[k].walk_reads, r.walk_reads);
+      // Only the last access of a batch may fault, and its whole record comes back.
+      if (k + 1 < i + done) EXPECT_EQ(r.fault.kind, MMU_FAULT_NONE);
+      if (k + 1 == i + done && done < n) EXPECT_NE(r.fault.kind, MMU_FAULT_NONE);
+      if (r.fault.kind != MMU_FAULT_NONE) {
+        faults++;
+        EXPECT_EQ(f.fault.kind, r.fault.kind);
+        EXPECT_EQ(f.fault.va, r.fault.va);
+        EXPECT_EQ(f.fault.level, r.fault.level);
+        EXPECT_EQ(f.fault.pte, r.fault.pte);
+        EXPECT_EQ(f.fault.error_code, r.fault.error_code);
+        EXPECT_EQ(f.cycles.total, r.cycles.total);
+      }
+    }
+    i += done;
+  }
+  EXPECT_GT(faults, 100u); // the stream does exercise the fault exit
+  EXPECT_EQ(StatsJson(one), StatsJson(many));
+  mmu_stats_t st;
+  mmu_stats_get(many, &st);
+  EXPECT_EQ(st.translations, acc.size());
+  EXPECT_GT(st.dtlb.hits, acc.size() / 10); // and the hit path that the batch answers itself
+}
+
+TEST(Batch, SameResultsAndStatisticsAsOneCallPerAccess) {
+  ExpectBatchMatchesCalls(nullptr);
+}
+
+TEST(Batch, SameResultsWithSmallPlruTlbsAndItlbMisses) {
+  mmu_config_t c;
+  mmu_config_default(&c);
+  c.dtlb.size[MMU_PAGE_4K] = {4, 2};
+  c.dtlb.repl = MMU_REPL_PLRU;
+  c.itlb.size[MMU_PAGE_4K] = {2, 2};
+  c.stlb.size[MMU_PAGE_4K] = {8, 2};
+  ExpectBatchMatchesCalls(&c);
+}
+
+TEST(Batch, StopsAfterTheFirstFaultAndLeavesTheRestUntranslated) {
+  Mmu m;
+  ASSERT_EQ(mmu_map(m, 1, 0x400000, 0x100000, 0x1000, kRWU, MMU_PAGE_4K), MMU_OK);
+  // A walk, two L1 hits (the first decides the entry's rights on the full path, the second is
+  // answered by the batch itself), a fault, and an access that must not be translated.
+  std::vector<mmu_access_t> acc(5, mmu_access_t{0x400010, MMU_OP_READ, true, false, 1});
+  acc[3].va = 0x900000; // not mapped
+  std::vector<mmu_brief_t> out(5);
+  std::memset(out.data(), 0xab, out.size() * sizeof out[0]);
+  size_t done = 99;
+  mmu_result_t f;
+  ASSERT_EQ(mmu_translate_batch(m, acc.data(), acc.size(), out.data(), &done, &f), MMU_OK);
+  EXPECT_EQ(done, 4u);
+  EXPECT_EQ(out[0].where, MMU_HIT_WALK);
+  EXPECT_EQ(out[0].pa, 0x100010u);
+  EXPECT_EQ(out[0].walk_reads, 4u);
+  for (int i : {1, 2}) {
+    EXPECT_EQ(out[i].where, MMU_HIT_L1);
+    EXPECT_EQ(out[i].pa, 0x100010u);
+    EXPECT_EQ(out[i].cycles, m.cfg().dtlb.latency);
+    EXPECT_EQ(out[i].walk_reads, 0u);
+  }
+  EXPECT_EQ(out[3].fault, MMU_FAULT_NOT_PRESENT);
+  EXPECT_EQ(out[3].pa, 0u);
+  EXPECT_EQ(f.fault.kind, MMU_FAULT_NOT_PRESENT);
+  EXPECT_EQ(f.fault.va, 0x900000u);
+  EXPECT_EQ(out[4].pa, 0xababababababababull); // never written
+  mmu_stats_t st;
+  mmu_stats_get(m, &st);
+  EXPECT_EQ(st.translations, 4u);
+  EXPECT_EQ(st.dtlb.hits, 2u);
+  // L1 latency on every access, L2 latency on the two L1 misses (the walk and the fault).
+  EXPECT_EQ(st.cycles.tlb, 4u * m.cfg().dtlb.latency + 2u * m.cfg().stlb.latency);
+}
+
+TEST(Batch, ArgumentErrorsStopTheBatchWithAStatus) {
+  Mmu m;
+  ASSERT_EQ(mmu_map(m, 1, 0x400000, 0x100000, 0x1000, kRWU, MMU_PAGE_4K), MMU_OK);
+  mmu_access_t acc[3] = {{0x400000, MMU_OP_READ, true, false, 1},
+                         {0x400000, (mmu_op_t)7, true, false, 1},
+                         {0x400000, MMU_OP_READ, true, false, 1}};
+  mmu_brief_t out[3];
+  size_t done = 99;
+  EXPECT_EQ(mmu_translate_batch(nullptr, acc, 3, out, &done, nullptr), MMU_ERR_NULL);
+  EXPECT_EQ(done, 0u);
+  EXPECT_EQ(mmu_translate_batch(m, nullptr, 3, out, &done, nullptr), MMU_ERR_NULL);
+  EXPECT_EQ(mmu_translate_batch(m, acc, 3, nullptr, &done, nullptr), MMU_ERR_NULL);
+  EXPECT_EQ(mmu_translate_batch(m, nullptr, 0, nullptr, &done, nullptr), MMU_OK);
+  EXPECT_EQ(mmu_translate_batch(m, acc, 3, out, &done, nullptr), MMU_ERR_ARG);
+  EXPECT_EQ(done, 1u); // the bad access is not counted, nor anything after it
+  acc[1].op = MMU_OP_READ;
+  acc[1].asid = 9; // no address space 9
+  EXPECT_EQ(mmu_translate_batch(m, acc, 3, out, nullptr, nullptr), MMU_ERR_ASID);
+  mmu_stats_t st;
+  mmu_stats_get(m, &st);
+  EXPECT_EQ(st.translations, 2u);
 }
 
 TEST(Api, ManyMmusLiveSideBySideWithoutSharedState) {

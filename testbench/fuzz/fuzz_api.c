@@ -18,7 +18,6 @@
 #include "fuzz_common.h"
 #include "mmusim.h"
 
-
 #define NASID 4
 #define NPAGES 2048 /* the VA universe: 8 MiB = four 2 MiB regions */
 #define VBASE 0x40000000ull
@@ -32,7 +31,6 @@ typedef struct shadow_page {
   uint64_t pa; /* of this 4 KiB page */
 } shadow_page_t;
 
-
 static shadow_page_t sh[NASID][NPAGES];
 static bool space[NASID];
 
@@ -45,12 +43,30 @@ static uint32_t perm_of(bool rv, uint64_t bits) {
   return p;
 }
 
+/* A timed translation through mmu_translate_batch (a batch of one): the brief, completed from
+ * the full result the batch returns for a fault. */
+static mmu_status_t translate_batch1(mmu_t *m, const mmu_access_t *a, mmu_result_t *r) {
+  mmu_brief_t b;
+  size_t done = 9;
+  memset(r, 0, sizeof *r);
+  mmu_status_t s = mmu_translate_batch(m, a, 1, &b, &done, r);
+  CHECK(done == (s == MMU_OK ? 1u : 0u));
+  if (s != MMU_OK) return s;
+  CHECK(b.fault == (uint8_t)r->fault.kind); /* r was only written for a fault */
+  if (b.fault == MMU_FAULT_NONE) r->pa = b.pa, r->size = (mmu_page_size_t)b.size;
+  return s;
+}
+
+typedef enum { BY_PROBE, BY_TRANSLATE, BY_BATCH } by_t;
+
 /* Checks one translation against the shadow. */
 static void check_translate(mmu_t *m, bool rv, uint16_t asid, uint32_t page, uint32_t off,
-                            mmu_op_t op, bool user, bool timed) {
+                            mmu_op_t op, bool user, by_t by) {
   mmu_access_t a = {VBASE + (uint64_t)page * 4096 + off, op, user, false, asid};
   mmu_result_t r, p;
-  mmu_status_t s = timed ? mmu_translate(m, &a, &r) : mmu_probe(m, &a, &r);
+  mmu_status_t s = by == BY_PROBE       ? mmu_probe(m, &a, &r)
+                   : by == BY_TRANSLATE ? mmu_translate(m, &a, &r)
+                                        : translate_batch1(m, &a, &r);
   if (!space[asid]) {
     CHECK(s == MMU_ERR_ASID);
     return;
@@ -184,17 +200,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     case 4:
     case 5:
-    case 6: { /* timed translate */
+    case 6: { /* timed translate (case 6: through mmu_translate_batch) */
       uint32_t page = (uint32_t)(take(&in, 2) % NPAGES);
       uint64_t b = take(&in, 1);
       check_translate(m, rv, asid, page, (uint32_t)(b * 16) & 0xfff, (mmu_op_t)(b % 3),
-                      (b >> 2) & 1 || (b >> 3) & 1, true);
+                      (b >> 2) & 1 || (b >> 3) & 1, op % 12 == 6 ? BY_BATCH : BY_TRANSLATE);
       break;
     }
     case 7: { /* probe */
       uint32_t page = (uint32_t)(take(&in, 2) % NPAGES);
       uint64_t b = take(&in, 1);
-      check_translate(m, rv, asid, page, (uint32_t)(b * 8) & 0xfff, (mmu_op_t)(b % 3), true, false);
+      check_translate(m, rv, asid, page, (uint32_t)(b * 8) & 0xfff, (mmu_op_t)(b % 3), true,
+                      BY_PROBE);
       break;
     }
     case 8: { /* invalidate, any kind */
@@ -259,7 +276,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   /* Final sweep: every page of every ASID agrees with the shadow. */
   for (uint16_t a = 0; a < NASID; a++)
     for (uint32_t p = 0; p < NPAGES; p += 7)
-      check_translate(m, rv, a, p, 0, MMU_OP_READ, true, true);
+      check_translate(m, rv, a, p, 0, MMU_OP_READ, true, BY_TRANSLATE);
   mmu_destroy(m);
   return 0;
 }
