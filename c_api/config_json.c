@@ -129,7 +129,7 @@ static mmu_status_t load_tlb(json_t *o, const char *name, mmu_tlb_config_t *t, c
     } else if (strcmp(key, "latency") == 0) {
       s = get_uint(v, path, 1000, &t->latency, 4, err, n);
     } else if (strcmp(key, "repl") == 0) {
-      int r;
+      int r = 0;
       s = get_enum(v, path, k_repl_names, 3, &r, err, n);
       if (!s) t->repl = (mmu_repl_t)r;
     } else {
@@ -147,7 +147,7 @@ static mmu_status_t load_obj(json_t *root, mmu_config_t *c, char *err, size_t n)
   json_object_foreach(root, key, v) {
     mmu_status_t s = MMU_OK;
     if (strcmp(key, "format") == 0) {
-      int f;
+      int f = 0;
       s = get_enum(v, key, k_fmt_names, MMU_FMT_COUNT, &f, err, n);
       if (!s) c->format = (mmu_format_t)f;
     } else if (strcmp(key, "phys_bytes") == 0) {
