@@ -45,7 +45,7 @@ static mmu_kverdict_t do_anonymous(mmu_kernel_t *k, fw_proc_t *p, fw_vma_t *v, u
                                    uint64_t at, bool write, mmu_kfault_rec_t *rec) {
   fw_frame_t *f = fw_frame_new(k);
   if (!f) return oom(rec);
-  mmu_phys_zero(k->mmu, f->pa, FW_PAGE);
+  mmu_mem_zero(k->mmu->mem, f->pa, FW_PAGE);
   fw_charge(k, MMU_KC_ZERO_PAGE, 1);
   mmu_status_t s = fw_map_frame_at(k, p, va, f, fw_pte_perm(v, true), write, at);
   fw_frame_unpin(k, f);
@@ -143,11 +143,8 @@ static mmu_kverdict_t do_wp_page(mmu_kernel_t *k, fw_proc_t *p, fw_vma_t *v, uin
     /* Write-notify of a shared file page, or the last owner of a COW page: made writable in
      * place. A permission upgrade needs no TLB flush (the faulting entry was dropped). */
     if (f->pc) f->pc->dirty = true;
-    fl.perm = fw_pte_perm(v, true);
-    fl.accessed = fl.dirty = true;
-    uint64_t np;
-    mmu_pte_encode(k->mmu, &fl, 0, &np);
-    if (fw_pte_write_at(k, p, page, at, np)) return oom(rec);
+    if (fw_pte_write_at(k, p, page, at, fw_pte_leaf(k, fl.pa, fw_pte_perm(v, true), true)))
+      return oom(rec);
     if (f->pc) {
       rec->kind = MMU_KF_WRITE_NOTIFY;
     } else {
@@ -181,7 +178,7 @@ static mmu_kverdict_t handle_pte(mmu_kernel_t *k, fw_proc_t *p, fw_vma_t *v, uin
                                  uint64_t pte, uint64_t at, bool write, mmu_kfault_rec_t *rec) {
   uint64_t page = va & FW_PAGE_MASK, slot;
   mmu_pte_fields_t fl;
-  mmu_pte_decode(k->mmu, pte, 0, &fl);
+  fw_pte_decode(k, pte, &fl);
   if (fl.present) {
     if (write && !(fl.perm & MMU_PERM_W)) return do_wp_page(k, p, v, va, fl, at, rec);
     /* Nothing is missing: a stale TLB entry or rights the PTE lacks but the VMA grants (after
@@ -264,7 +261,7 @@ static void finish(mmu_kernel_t *k, mmu_kfault_rec_t *rec, mmu_koutcome_t *out) 
   if (rec->sig != MMU_SIG_NONE) k->st.signals++;
   out->faults++;
   out->kernel_cycles += rec->kernel_cycles;
-  memcpy(&out->last, rec, k->rec_bytes);
+  if (rec != &out->last) memcpy(&out->last, rec, k->rec_bytes);
   if (k->log) k->log(rec, k->log_ctx);
 }
 
@@ -274,54 +271,64 @@ static void finish(mmu_kernel_t *k, mmu_kfault_rec_t *rec, mmu_koutcome_t *out) 
 static mmu_status_t access_page(mmu_kernel_t *k, fw_proc_t *p, uint64_t va, mmu_op_t op,
                                 bool user, uint64_t *pa, mmu_koutcome_t *out) {
   mmu_access_t acc = {.va = va, .op = op, .user = user, .implicit = false, .asid = p->asid};
-  mmu_kfault_rec_t rec;
-  bool pending = false;
+  /* The first fault of an access is recorded in out->last itself, which is still all zeros
+   * (fw_access cleared it, no fault has finished): no clearing here and no copy in finish.
+   * A later fault of the same access goes to spare, so that out->last keeps the last finished
+   * fault until this one finishes. */
+  mmu_kfault_rec_t spare, *rec = NULL;
   for (int tries = 0;; tries++) {
     mmu_result_t res;
     mmu_status_t s = mmu_translate(k->mmu, &acc, &res);
-    if (s) return s;
+    if (s) {
+      if (rec == &out->last) memset(rec, 0, k->rec_bytes); /* unfinished: as if never begun */
+      return s;
+    }
     out->translations++;
     k->st.translations++;
     out->hw_cycles += res.cycles.total;
     k->st.hw_cycles += res.cycles.total;
     add_cycles(&k->st.hw, &res.cycles);
-    if (pending) { /* the retry belongs to the fault that caused it */
-      add_cycles(&rec.hw, &res.cycles);
-      finish(k, &rec, out);
-      pending = false;
+    if (rec) { /* the retry belongs to the fault that caused it */
+      add_cycles(&rec->hw, &res.cycles);
+      finish(k, rec, out);
+      rec = NULL;
     }
     if (res.fault.kind == MMU_FAULT_NONE) {
       *pa = res.pa;
       return MMU_OK;
     }
     if (tries >= FW_MAX_RETRIES) return MMU_ERR_STATE; /* a handler that fixes nothing */
-    memset(&rec, 0, k->rec_bytes);
-    rec.pid = p->pid;
-    rec.fault = res.fault;
-    rec.hw = res.cycles;
-    rec.kind = MMU_KF_CUSTOM;
-    k->cur = &rec;
+    if (out->faults == 0) {
+      rec = &out->last;
+    } else {
+      rec = &spare;
+      memset(rec, 0, k->rec_bytes);
+    }
+    rec->pid = p->pid;
+    rec->fault = res.fault;
+    rec->hw = res.cycles;
+    rec->kind = MMU_KF_CUSTOM;
+    k->cur = rec;
     fw_charge(k, MMU_KC_ENTRY, 1);
     fw_charge(k, MMU_KC_DISPATCH, 1);
     k->in_handler = true;
-    mmu_kverdict_t verdict = k->handler ? k->handler(k, &rec, k->handler_ctx) : fw_handle(k, &rec);
+    mmu_kverdict_t verdict = k->handler ? k->handler(k, rec, k->handler_ctx) : fw_handle(k, rec);
     k->in_handler = false;
     if (verdict == MMU_KV_SIGNAL) {
-      if (rec.sig == MMU_SIG_NONE) rec.sig = MMU_SIG_SEGV;
-      if (rec.kind == MMU_KF_CUSTOM) rec.kind = MMU_KF_SIGNAL;
+      if (rec->sig == MMU_SIG_NONE) rec->sig = MMU_SIG_SEGV;
+      if (rec->kind == MMU_KF_CUSTOM) rec->kind = MMU_KF_SIGNAL;
       fw_charge(k, MMU_KC_SIGNAL, 1);
       fw_charge(k, MMU_KC_EXIT, 1);
       k->cur = NULL;
       p->signals++;
-      finish(k, &rec, out);
-      out->sig = rec.sig;
-      out->si_code = rec.si_code;
+      finish(k, rec, out);
+      out->sig = rec->sig;
+      out->si_code = rec->si_code;
       out->addr = va;
       return MMU_OK;
     }
     fw_charge(k, MMU_KC_EXIT, 1);
     k->cur = NULL;
-    pending = true;
   }
 }
 
@@ -359,8 +366,8 @@ mmu_status_t fw_access(mmu_kernel_t *k, uint32_t pid, uint64_t va, mmu_op_t op, 
     }
     if (s) return s;
     if (out->sig != MMU_SIG_NONE) break;
-    if (rbuf) s = mmu_phys_read(k->mmu, pa, (uint8_t *)rbuf + done, n);
-    if (wbuf) s = mmu_phys_write(k->mmu, pa, (const uint8_t *)wbuf + done, n);
+    if (rbuf) s = mmu_mem_read(k->mmu->mem, pa, (uint8_t *)rbuf + done, n);
+    if (wbuf) s = mmu_mem_write(k->mmu->mem, pa, (const uint8_t *)wbuf + done, n);
     if (s) return s;
     done += n;
   }

@@ -40,7 +40,21 @@ typedef struct fw_pageset {
 
 void fw_pageset_free(fw_pageset_t *s);
 bool fw_pageset_has(const fw_pageset_t *s, uint64_t vpn);
-mmu_status_t fw_pageset_add(fw_pageset_t *s, uint64_t vpn);
+mmu_status_t fw_pageset_add_slow(fw_pageset_t *s, uint64_t vpn);
+/* Inline when vpn is in the leaf used last: faults, fork and munmap go through a region's pages
+ * in turn, and a PTE rewritten in place (COW) finds its bit set already. */
+static inline mmu_status_t fw_pageset_add(fw_pageset_t *s, uint64_t vpn) {
+  fw_pleaf_t *l = s->last;
+  if (!l || s->last_key != vpn >> FW_PLEAF_SHIFT) return fw_pageset_add_slow(s, vpn);
+  unsigned b = (unsigned)(vpn & ((1u << FW_PLEAF_SHIFT) - 1));
+  uint64_t bit = 1ull << (b % 64), *w = &l->bits[b / 64];
+  if (!(*w & bit)) {
+    *w |= bit;
+    l->n++;
+    s->count++;
+  }
+  return MMU_OK;
+}
 void fw_pageset_del(fw_pageset_t *s, uint64_t vpn);
 /* Copies the page numbers (ascending) into a new array; *n its length. NULL + n=0 when empty. */
 mmu_status_t fw_pageset_keys(const fw_pageset_t *s, uint64_t **keys, size_t *n);
@@ -174,11 +188,38 @@ fw_frame_t *fw_frame_of(const mmu_kernel_t *k, uint64_t pa);
 /* Allocates a frame (reclaiming if the limit is reached), charged FRAME_ALLOC. NULL = OOM. */
 fw_frame_t *fw_frame_new(mmu_kernel_t *k);
 void fw_frame_put(mmu_kernel_t *k, fw_frame_t *f); /* drop one reference; frees at 0 */
-void fw_frame_unpin(mmu_kernel_t *k, fw_frame_t *f); /* frees it if unreferenced */
+void fw_frame_free(mmu_kernel_t *k, fw_frame_t *f); /* returns it to the model (unreferenced) */
+/* Drops one pin; frees the frame if unreferenced. Inline: a fault unpins one or two frames. */
+static inline void fw_frame_unpin(mmu_kernel_t *k, fw_frame_t *f) {
+  if (f->pins) f->pins--;
+  if (!f->refs && !f->pins) fw_frame_free(k, f);
+}
 mmu_status_t fw_rmap_add(fw_frame_t *f, uint32_t pid, uint64_t va);
 void fw_rmap_del(fw_frame_t *f, uint32_t pid, uint64_t va);
 
 uint64_t fw_protnone_pte(const mmu_kernel_t *k, uint64_t pa);
+/* mmu_pte_decode of a leaf-level (4 KiB) entry, inline: every fault at a present page decodes
+ * its PTE, and the API function's checks and field clearing cost as much as the decoding. */
+static inline void fw_pte_decode(const mmu_kernel_t *k, uint64_t pte, mmu_pte_fields_t *f) {
+  const mmu_ctrl_t nxe = {.nxe = true}; /* as mmu_pte_decode: NX is a bit, not reserved */
+  mmu_pte_dec_t d;
+  mmu_pte_decode_fmt(k->mmu->fmt, pte, 0, &nxe, k->mmu->cfg.pa_bits, &d);
+  f->present = d.present;
+  f->accessed = d.a;
+  f->dirty = d.d;
+  f->pa = d.addr;
+  f->perm = (d.r ? MMU_PERM_R : 0) | (d.w ? MMU_PERM_W : 0) | (d.x ? MMU_PERM_X : 0) |
+            (d.u ? MMU_PERM_U : 0) | (d.g ? MMU_PERM_G : 0) | MMU_PERM_PKEY(d.pkey);
+}
+/* Whether perm is one fw_pte_perm gives: R, U, maybe W and X, which every format accepts. */
+static inline bool fw_perm_plain(uint32_t perm) {
+  return (perm & ~(MMU_PERM_R | MMU_PERM_W | MMU_PERM_X | MMU_PERM_U)) == 0 && (perm & MMU_PERM_R);
+}
+/* mmu_pte_encode of a present 4 KiB leaf with A set, for a plain perm (fw_perm_plain) and a frame
+ * address: nothing to check, so it cannot fail. */
+static inline uint64_t fw_pte_leaf(const mmu_kernel_t *k, uint64_t pa, uint32_t perm, bool dirty) {
+  return mmu_pte_leaf(k->mmu->fmt, pa, perm, 0, true, dirty);
+}
 /* Whether pte refers to a frame (present, or PROT_NONE); *fl decoded either way. */
 bool fw_pte_frame(const mmu_kernel_t *k, uint64_t pte, mmu_pte_fields_t *fl);
 /* Raw PTE of va (0 if no leaf-level entry). */

@@ -138,7 +138,7 @@ bool fw_pageset_has(const fw_pageset_t *s, uint64_t vpn) {
   return l && leaf_bit(l, vpn);
 }
 
-mmu_status_t fw_pageset_add(fw_pageset_t *s, uint64_t vpn) {
+mmu_status_t fw_pageset_add_slow(fw_pageset_t *s, uint64_t vpn) {
   uint64_t key = vpn >> FW_PLEAF_SHIFT;
   fw_pleaf_t *l = leaf_of(s, key);
   if (!l) {

@@ -99,7 +99,7 @@ mmu_status_t fw_pte_write(mmu_kernel_t *k, fw_proc_t *p, uint64_t va, uint64_t p
 }
 
 void fw_tlb_page(mmu_kernel_t *k, fw_proc_t *p, uint64_t va) {
-  mmu_invalidate(k->mmu, MMU_INVAL_PAGE, p->asid, va);
+  mmu_core_invalidate(k->mmu, MMU_INVAL_PAGE, p->asid, va); /* mmu_invalidate minus its checks */
   fw_charge(k, MMU_KC_TLB_INVAL, 1);
 }
 
@@ -170,7 +170,7 @@ static void ring_remove(mmu_kernel_t *k, fw_frame_t *f) {
   k->nframes--;
 }
 
-static void frame_free(mmu_kernel_t *k, fw_frame_t *f) {
+void fw_frame_free(mmu_kernel_t *k, fw_frame_t *f) {
   ring_remove(k, f);
   mmu_frame_free(k->mmu, f->pa);
   fw_charge(k, MMU_KC_FRAME_FREE, 1);
@@ -181,20 +181,15 @@ static void frame_free(mmu_kernel_t *k, fw_frame_t *f) {
 
 void fw_frame_put(mmu_kernel_t *k, fw_frame_t *f) {
   if (f->refs) f->refs--;
-  if (!f->refs && !f->pins) frame_free(k, f);
-}
-
-void fw_frame_unpin(mmu_kernel_t *k, fw_frame_t *f) {
-  if (f->pins) f->pins--;
-  if (!f->refs && !f->pins) frame_free(k, f);
+  if (!f->refs && !f->pins) fw_frame_free(k, f);
 }
 
 fw_frame_t *fw_frame_new(mmu_kernel_t *k) {
   if (k->nframes >= k->cfg.max_frames) reclaim_one(k);
   if (k->nframes >= k->cfg.max_frames) return NULL;
   uint64_t pa;
-  mmu_status_t s = mmu_frame_alloc(k->mmu, &pa);
-  if (s == MMU_ERR_NO_FRAME && reclaim_one(k)) s = mmu_frame_alloc(k->mmu, &pa);
+  mmu_status_t s = mmu_mem_frame_alloc(k->mmu->mem, &pa); /* mmu_frame_alloc, no wrapper */
+  if (s == MMU_ERR_NO_FRAME && reclaim_one(k)) s = mmu_mem_frame_alloc(k->mmu->mem, &pa);
   if (s) return NULL;
   fw_frame_t *f = frame_slot(k, pa >> 12);
   if (!f) {
@@ -223,11 +218,15 @@ mmu_status_t fw_map_frame_at(mmu_kernel_t *k, fw_proc_t *p, uint64_t va, fw_fram
                              uint32_t perm, bool dirty, uint64_t at) {
   /* As Linux on x86: a new PTE has A set (vm_page_prot carries _PAGE_ACCESSED), and D set when
    * it is mapped for a write. */
-  mmu_pte_fields_t fl = {.present = true, .accessed = true, .dirty = dirty, .perm = perm,
-                         .pa = f->pa};
   uint64_t pte;
-  mmu_status_t s = mmu_pte_encode(k->mmu, &fl, 0, &pte);
-  if (s) return s;
+  mmu_status_t s;
+  if (fw_perm_plain(perm)) {
+    pte = fw_pte_leaf(k, f->pa, perm, dirty);
+  } else { /* G, a protection key, or a combination a format may refuse (fork copies PTEs) */
+    mmu_pte_fields_t fl = {
+        .present = true, .accessed = true, .dirty = dirty, .perm = perm, .pa = f->pa};
+    if ((s = mmu_pte_encode(k->mmu, &fl, 0, &pte))) return s;
+  }
   if ((s = fw_rmap_add(f, p->pid, va & FW_PAGE_MASK))) return s;
   f->refs++;
   f->pins++; /* the PTE write may reclaim: this frame must stay */
