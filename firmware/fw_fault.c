@@ -309,6 +309,7 @@ static mmu_status_t access_page(mmu_kernel_t *k, fw_proc_t *p, uint64_t va, mmu_
     rec->hw = res.cycles;
     rec->kind = MMU_KF_CUSTOM;
     k->cur = rec;
+    k->cur_class = &k->st.fault_cycles;
     fw_charge(k, MMU_KC_ENTRY, 1);
     fw_charge(k, MMU_KC_DISPATCH, 1);
     k->in_handler = true;

@@ -115,6 +115,7 @@ typedef struct fw_proc {
   uint16_t asid;
   fw_vma_t *vma;
   size_t nvma, capvma;
+  size_t vma_last;    /* index of the VMA fw_find_vma found last (a hint, checked on use) */
   fw_pageset_t pages; /* the vpn of every PTE this process has (present or swap entry) */
   /* The leaf page table of the 2 MiB region looked up last (fw_pte_get_at): its key is
    * (va >> 21) + 1, 0 = none; valid while mmu_mem_table_gen is lt_gen. */
@@ -149,6 +150,7 @@ struct mmu_kernel {
   mmu_kfault_log_t log;
   void *log_ctx;
   mmu_kfault_rec_t *cur; /* record being charged: a fault, or sysrec during a syscall */
+  uint64_t *cur_class;   /* with cur: &st.fault_cycles, or &st.syscall_cycles for sysrec */
   mmu_kfault_rec_t sysrec;
   bool in_handler;
   mmu_kstats_t st;
@@ -159,7 +161,9 @@ struct mmu_kernel {
 };
 
 /* ---- kernel.c ---- */
-fw_proc_t *fw_proc(const mmu_kernel_t *k, uint32_t pid);
+static inline fw_proc_t *fw_proc(const mmu_kernel_t *k, uint32_t pid) {
+  return pid >= 1 && pid <= FW_MAX_PID ? k->procs[pid] : NULL;
+}
 /* Charges n of a cost item to the record being charged (if any) and to the statistics; inline:
  * a fault charges five to eight items. */
 static inline void fw_charge(mmu_kernel_t *k, mmu_kcost_item_t item, uint32_t n) {
@@ -172,16 +176,25 @@ static inline void fw_charge(mmu_kernel_t *k, mmu_kcost_item_t item, uint32_t n)
   k->st.item_cycles[item] += c;
   k->st.item_counts[item] += n;
   k->st.kernel_cycles += c;
-  if (r == &k->sysrec)
-    k->st.syscall_cycles += c;
-  else
-    k->st.fault_cycles += c;
+  *k->cur_class += c;
 }
 void fw_syscall_begin(mmu_kernel_t *k);
 void fw_syscall_end(mmu_kernel_t *k);
-fw_vma_t *fw_find_vma(fw_proc_t *p, uint64_t va); /* first VMA with end > va, or NULL */
+fw_vma_t *fw_find_vma_slow(fw_proc_t *p, uint64_t va);
+/* The first VMA with end > va, or NULL. The VMA found last is tried first (faults come in runs
+ * within one VMA): if it contains va it is that VMA, whatever changed since. */
+static inline fw_vma_t *fw_find_vma(fw_proc_t *p, uint64_t va) {
+  size_t i = p->vma_last;
+  if (i < p->nvma && p->vma[i].start <= va && va < p->vma[i].end) return &p->vma[i];
+  return fw_find_vma_slow(p, va);
+}
 fw_vma_t *fw_vma_prev(fw_proc_t *p, fw_vma_t *v);
-uint32_t fw_pte_perm(const fw_vma_t *v, bool writable);
+static inline uint32_t fw_pte_perm(const fw_vma_t *v, bool writable) {
+  uint32_t perm = MMU_PERM_R | MMU_PERM_U;
+  if (v->prot & MMU_PROT_EXEC) perm |= MMU_PERM_X;
+  if (writable && (v->prot & MMU_PROT_WRITE)) perm |= MMU_PERM_W;
+  return perm;
+}
 
 /* ---- mm.c: frames, PTEs, page cache, swap, reclaim ---- */
 fw_frame_t *fw_frame_of(const mmu_kernel_t *k, uint64_t pa);
@@ -194,8 +207,23 @@ static inline void fw_frame_unpin(mmu_kernel_t *k, fw_frame_t *f) {
   if (f->pins) f->pins--;
   if (!f->refs && !f->pins) fw_frame_free(k, f);
 }
-mmu_status_t fw_rmap_add(fw_frame_t *f, uint32_t pid, uint64_t va);
-void fw_rmap_del(fw_frame_t *f, uint32_t pid, uint64_t va);
+mmu_status_t fw_rmap_grow(fw_frame_t *f);
+/* Inline: a COW fault removes one mapping and adds another. */
+static inline mmu_status_t fw_rmap_add(fw_frame_t *f, uint32_t pid, uint64_t va) {
+  if (f->nrmap == f->caprmap) {
+    mmu_status_t s = fw_rmap_grow(f);
+    if (s) return s;
+  }
+  f->rmap[f->nrmap++] = (fw_rmap_t){pid, va};
+  return MMU_OK;
+}
+static inline void fw_rmap_del(fw_frame_t *f, uint32_t pid, uint64_t va) {
+  for (uint32_t i = 0; i < f->nrmap; i++)
+    if (f->rmap[i].pid == pid && f->rmap[i].va == va) {
+      f->rmap[i] = f->rmap[--f->nrmap];
+      return;
+    }
+}
 
 uint64_t fw_protnone_pte(const mmu_kernel_t *k, uint64_t pa);
 /* mmu_pte_decode of a leaf-level (4 KiB) entry, inline: every fault at a present page decodes

@@ -97,6 +97,7 @@ mmu_status_t mmu_kernel_config_validate(const mmu_kernel_config_t *c, char *err,
 void fw_syscall_begin(mmu_kernel_t *k) {
   memset(&k->sysrec, 0, sizeof k->sysrec);
   k->cur = &k->sysrec;
+  k->cur_class = &k->st.syscall_cycles;
   fw_charge(k, MMU_KC_SYSCALL, 1);
 }
 
@@ -205,10 +206,6 @@ const mmu_kernel_config_t *mmu_kernel_config(const mmu_kernel_t *k) {
 }
 
 /* ---- processes ---- */
-fw_proc_t *fw_proc(const mmu_kernel_t *k, uint32_t pid) {
-  return pid >= 1 && pid <= FW_MAX_PID ? k->procs[pid] : NULL;
-}
-
 static mmu_status_t proc_new(mmu_kernel_t *k, fw_proc_t **out) {
   for (uint32_t pid = 1; pid <= FW_MAX_PID; pid++) {
     if (k->procs[pid]) continue;
@@ -378,20 +375,15 @@ static size_t vma_index(const fw_proc_t *p, uint64_t va) { /* first with end > v
   return lo;
 }
 
-fw_vma_t *fw_find_vma(fw_proc_t *p, uint64_t va) {
+fw_vma_t *fw_find_vma_slow(fw_proc_t *p, uint64_t va) {
   size_t i = vma_index(p, va);
-  return i < p->nvma ? &p->vma[i] : NULL;
+  if (i >= p->nvma) return NULL;
+  p->vma_last = i;
+  return &p->vma[i];
 }
 
 fw_vma_t *fw_vma_prev(fw_proc_t *p, fw_vma_t *v) {
   return v > p->vma ? v - 1 : NULL;
-}
-
-uint32_t fw_pte_perm(const fw_vma_t *v, bool writable) {
-  uint32_t perm = MMU_PERM_R | MMU_PERM_U;
-  if (v->prot & MMU_PROT_EXEC) perm |= MMU_PERM_X;
-  if (writable && (v->prot & MMU_PROT_WRITE)) perm |= MMU_PERM_W;
-  return perm;
 }
 
 static mmu_status_t vma_insert(fw_proc_t *p, const fw_vma_t *v) {

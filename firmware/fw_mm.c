@@ -128,26 +128,15 @@ static fw_frame_t *frame_slot(mmu_kernel_t *k, uint64_t pfn) {
   return &k->frame_dir[c][pfn & ((1u << FW_FRAME_CHUNK_SHIFT) - 1)];
 }
 
-mmu_status_t fw_rmap_add(fw_frame_t *f, uint32_t pid, uint64_t va) {
-  if (f->nrmap == f->caprmap) {
-    uint32_t cap = f->caprmap * 2;
-    bool inl = f->rmap == f->rmap_inline;
-    fw_rmap_t *r = inl ? malloc(cap * sizeof *r) : realloc(f->rmap, cap * sizeof *r);
-    if (!r) return MMU_ERR_NOMEM;
-    if (inl) memcpy(r, f->rmap_inline, f->nrmap * sizeof *r);
-    f->rmap = r;
-    f->caprmap = cap;
-  }
-  f->rmap[f->nrmap++] = (fw_rmap_t){pid, va};
+mmu_status_t fw_rmap_grow(fw_frame_t *f) {
+  uint32_t cap = f->caprmap * 2;
+  bool inl = f->rmap == f->rmap_inline;
+  fw_rmap_t *r = inl ? malloc(cap * sizeof *r) : realloc(f->rmap, cap * sizeof *r);
+  if (!r) return MMU_ERR_NOMEM;
+  if (inl) memcpy(r, f->rmap_inline, f->nrmap * sizeof *r);
+  f->rmap = r;
+  f->caprmap = cap;
   return MMU_OK;
-}
-
-void fw_rmap_del(fw_frame_t *f, uint32_t pid, uint64_t va) {
-  for (uint32_t i = 0; i < f->nrmap; i++)
-    if (f->rmap[i].pid == pid && f->rmap[i].va == va) {
-      f->rmap[i] = f->rmap[--f->nrmap];
-      return;
-    }
 }
 
 static void ring_insert(mmu_kernel_t *k, fw_frame_t *f) {
