@@ -197,7 +197,13 @@ static inline uint32_t fw_pte_perm(const fw_vma_t *v, bool writable) {
 }
 
 /* ---- mm.c: frames, PTEs, page cache, swap, reclaim ---- */
-fw_frame_t *fw_frame_of(const mmu_kernel_t *k, uint64_t pa);
+/* The live frame at pa, or NULL. */
+static inline fw_frame_t *fw_frame_of(const mmu_kernel_t *k, uint64_t pa) {
+  uint64_t pfn = pa >> 12, c = pfn >> FW_FRAME_CHUNK_SHIFT;
+  if (c >= k->frame_dir_len || !k->frame_dir[c]) return NULL;
+  fw_frame_t *f = &k->frame_dir[c][pfn & ((1u << FW_FRAME_CHUNK_SHIFT) - 1)];
+  return f->live ? f : NULL;
+}
 /* Allocates a frame (reclaiming if the limit is reached), charged FRAME_ALLOC. NULL = OOM. */
 fw_frame_t *fw_frame_new(mmu_kernel_t *k);
 void fw_frame_put(mmu_kernel_t *k, fw_frame_t *f); /* drop one reference; frees at 0 */

@@ -74,10 +74,17 @@ bool fw_pte_frame(const mmu_kernel_t *k, uint64_t pte, mmu_pte_fields_t *fl) {
 /* Allocating page-table levels may need a frame: reclaim and try again. */
 static bool reclaim_one(mmu_kernel_t *k);
 
-mmu_status_t fw_pte_write_at(mmu_kernel_t *k, fw_proc_t *p, uint64_t va, uint64_t at,
-                             uint64_t pte) {
+/* The bookkeeping of a PTE write: its charge, and p->pages in step. */
+static inline mmu_status_t pte_written(mmu_kernel_t *k, fw_proc_t *p, uint64_t va, uint64_t pte) {
+  fw_charge(k, MMU_KC_PTE_UPDATE, 1);
+  if (pte) return fw_pageset_add(&p->pages, va >> 12);
+  fw_pageset_del(&p->pages, va >> 12);
+  return MMU_OK;
+}
+
+static mmu_status_t pte_write_walk(mmu_kernel_t *k, fw_proc_t *p, uint64_t va, uint64_t pte) {
+  uint64_t at = leaf_slot(k, p, va);
   mmu_status_t s;
-  if (at == FW_NO_SLOT) at = leaf_slot(k, p, va);
   if (at != FW_NO_SLOT) /* what mmu_pte_set writes, where its walk would end */
     s = mmu_mem_write64(k->mmu->mem, at, pte) ? MMU_OK : MMU_ERR_NOMEM;
   else
@@ -85,13 +92,20 @@ mmu_status_t fw_pte_write_at(mmu_kernel_t *k, fw_proc_t *p, uint64_t va, uint64_
       s = mmu_pte_set(k->mmu, p->asid, va, pte);
       if (s != MMU_ERR_NO_FRAME || tries == 4 || !reclaim_one(k)) break;
     }
-  if (s) return s;
-  fw_charge(k, MMU_KC_PTE_UPDATE, 1);
-  if (pte)
-    s = fw_pageset_add(&p->pages, va >> 12);
-  else
-    fw_pageset_del(&p->pages, va >> 12);
-  return s;
+  return s ? s : pte_written(k, p, va, pte);
+}
+
+/* Inline in fw_map_frame_at: the PTE write of every fault. */
+static inline mmu_status_t pte_write_at(mmu_kernel_t *k, fw_proc_t *p, uint64_t va, uint64_t at,
+                                        uint64_t pte) {
+  if (at == FW_NO_SLOT) return pte_write_walk(k, p, va, pte);
+  if (!mmu_mem_write64(k->mmu->mem, at, pte)) return MMU_ERR_NOMEM;
+  return pte_written(k, p, va, pte);
+}
+
+mmu_status_t fw_pte_write_at(mmu_kernel_t *k, fw_proc_t *p, uint64_t va, uint64_t at,
+                             uint64_t pte) {
+  return pte_write_at(k, p, va, at, pte);
 }
 
 mmu_status_t fw_pte_write(mmu_kernel_t *k, fw_proc_t *p, uint64_t va, uint64_t pte) {
@@ -104,13 +118,6 @@ void fw_tlb_page(mmu_kernel_t *k, fw_proc_t *p, uint64_t va) {
 }
 
 /* ---- frames ---- */
-fw_frame_t *fw_frame_of(const mmu_kernel_t *k, uint64_t pa) {
-  uint64_t pfn = pa >> 12, c = pfn >> FW_FRAME_CHUNK_SHIFT;
-  if (c >= k->frame_dir_len || !k->frame_dir[c]) return NULL;
-  fw_frame_t *f = &k->frame_dir[c][pfn & ((1u << FW_FRAME_CHUNK_SHIFT) - 1)];
-  return f->live ? f : NULL;
-}
-
 /* The frame-table slot of pfn, allocating the directory and chunk as needed; NULL = no memory. */
 static fw_frame_t *frame_slot(mmu_kernel_t *k, uint64_t pfn) {
   uint64_t c = pfn >> FW_FRAME_CHUNK_SHIFT;
@@ -219,7 +226,7 @@ mmu_status_t fw_map_frame_at(mmu_kernel_t *k, fw_proc_t *p, uint64_t va, fw_fram
   if ((s = fw_rmap_add(f, p->pid, va & FW_PAGE_MASK))) return s;
   f->refs++;
   f->pins++; /* the PTE write may reclaim: this frame must stay */
-  s = fw_pte_write_at(k, p, va & FW_PAGE_MASK, at, pte);
+  s = pte_write_at(k, p, va & FW_PAGE_MASK, at, pte);
   f->pins--;
   if (s) {
     fw_rmap_del(f, p->pid, va & FW_PAGE_MASK);

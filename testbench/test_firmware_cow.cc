@@ -74,6 +74,48 @@ TEST_F(FirmwareCowForked, ChildWriteCopiesTheFrameAndTheParentKeepsItsBytes) {
   EXPECT_EQ(Stats().cow_copies, 1u);
 }
 
+// One store across two shared pages takes two COW faults: the outcome sums both, and its last
+// record is the second fault alone (the first one is recorded in the outcome itself, the second
+// must not inherit its charges or cycles); the log sees each record as it finishes.
+TEST_F(FirmwareCowForked, AStoreAcrossTwoSharedPagesRecordsTheSecondFaultLast) {
+  std::vector<mmu_kfault_rec_t> log;
+  ASSERT_EQ(mmu_kernel_set_fault_log(
+                k,
+                [](const mmu_kfault_rec_t *r, void *ctx) {
+                  static_cast<std::vector<mmu_kfault_rec_t> *>(ctx)->push_back(*r);
+                },
+                &log),
+            MMU_OK);
+  uint64_t va = kBase + 4 * kPage - 4;
+  mmu_koutcome_t o = Store64(child, va, 0x1122334455667788ull);
+  EXPECT_EQ(o.sig, MMU_SIG_NONE);
+  EXPECT_EQ(o.bytes_done, 8u);
+  EXPECT_EQ(o.faults, 2u);
+  EXPECT_EQ(o.translations, 4u);
+  uint64_t cow = Costs({MMU_KC_ENTRY, MMU_KC_DISPATCH, MMU_KC_VMA_LOOKUP, MMU_KC_FRAME_ALLOC,
+                        MMU_KC_COPY_PAGE, MMU_KC_PTE_UPDATE, MMU_KC_TLB_INVAL, MMU_KC_EXIT});
+  EXPECT_EQ(o.kernel_cycles, 2 * cow);
+  EXPECT_EQ(o.last.kind, MMU_KF_COW);
+  EXPECT_EQ(o.last.fault.va, kBase + 4 * kPage);
+  EXPECT_EQ(o.last.kernel_cycles, cow);
+  EXPECT_EQ(o.last.counts[MMU_KC_COPY_PAGE], 1u);
+  EXPECT_EQ(o.last.counts[MMU_KC_ENTRY], 1u);
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[0].fault.va, va);
+  EXPECT_EQ(log[0].kernel_cycles, cow);
+  EXPECT_EQ(log[1].fault.va, kBase + 4 * kPage);
+  EXPECT_EQ(memcmp(&log[1].items, &o.last.items, sizeof o.last.items), 0);
+  EXPECT_EQ(log[0].hw.total + log[1].hw.total, o.hw_cycles);
+  EXPECT_EQ(o.last.hw.total, log[1].hw.total);
+  // A store without faults afterwards reports no fault at all.
+  o = Store64(child, va, 1);
+  EXPECT_EQ(o.faults, 0u);
+  EXPECT_EQ(o.last.kind, MMU_KF_NONE);
+  EXPECT_EQ(o.last.kernel_cycles, 0u);
+  EXPECT_EQ(o.last.counts[MMU_KC_ENTRY], 0u);
+  mmu_kernel_set_fault_log(k, nullptr, nullptr);
+}
+
 TEST_F(FirmwareCowForked, TheLastOwnerWritesInPlaceWithoutACopy) {
   uint64_t va = kBase + 5 * kPage;
   uint64_t shared = Fields(pid, va).pa;
