@@ -40,10 +40,3 @@ uint64_t mmu_pte_leaf(const mmu_fmt_t *f, uint64_t pa, uint32_t perm, int level,
   if (d) p |= MMU_RV_D;
   return p;
 }
-
-uint64_t mmu_pte_a_bit(const mmu_fmt_t *f) {
-  return f->x86 ? MMU_X86_A : MMU_RV_A;
-}
-uint64_t mmu_pte_d_bit(const mmu_fmt_t *f) {
-  return f->x86 ? MMU_X86_D : MMU_RV_D;
-}

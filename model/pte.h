@@ -41,8 +41,6 @@ static inline bool mmu_va_canonical(const mmu_fmt_t *f, uint64_t va) {
 uint64_t mmu_pte_table(const mmu_fmt_t *f, uint64_t table_pa);
 /* A present leaf at level with perm (MMU_PERM_*), A and D as given. */
 uint64_t mmu_pte_leaf(const mmu_fmt_t *f, uint64_t pa, uint32_t perm, int level, bool a, bool d);
-uint64_t mmu_pte_a_bit(const mmu_fmt_t *f);
-uint64_t mmu_pte_d_bit(const mmu_fmt_t *f);
 
 /* x86 bits (Intel SDM vol. 3, tables 4-15..4-20). */
 enum {
@@ -66,6 +64,14 @@ enum {
   MMU_RV_A = 1 << 6,
   MMU_RV_D = 1 << 7
 };
+
+/* Inline: the walker tests the leaf's D bit with it. */
+static inline uint64_t mmu_pte_a_bit(const mmu_fmt_t *f) {
+  return f->x86 ? (uint64_t)MMU_X86_A : (uint64_t)MMU_RV_A;
+}
+static inline uint64_t mmu_pte_d_bit(const mmu_fmt_t *f) {
+  return f->x86 ? (uint64_t)MMU_X86_D : (uint64_t)MMU_RV_D;
+}
 
 static inline void mmu_pte_decode_x86(uint64_t pte, int level, const mmu_ctrl_t *ctrl,
                                       uint32_t pa_bits, mmu_pte_dec_t *o) {

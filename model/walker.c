@@ -1,4 +1,5 @@
-/* walker.c — the page walk: one loop over levels, each bad-PTE rule an early exit, one fault exit. */
+/* walker.c — the page walk: one loop over levels, each bad-PTE rule an early exit, one fault exit.
+ */
 #include "walker.h"
 
 #include <string.h>
@@ -74,8 +75,10 @@ void mmu_walk(const mmu_walk_env_t *env, uint64_t root, const mmu_access_t *acc,
   w->global = w->dirty = false;
   w->pwc_level = -1;
   w->reads = w->writes = 0;
-  for (int i = 0; i < MMU_MAX_LEVELS; i++) w->reads_by_level[i] = 0;
-  for (int i = 0; i <= MMU_CACHE_LEVELS; i++) w->cache_level_hits[i] = 0;
+  for (int i = 0; i < MMU_MAX_LEVELS; i++)
+    w->reads_by_level[i] = 0;
+  for (int i = 0; i <= MMU_CACHE_LEVELS; i++)
+    w->cache_level_hits[i] = 0;
   w->cyc_pwc = w->cyc_walk = w->cyc_ad = 0;
   mmu_fault_none(&w->fault, acc, 0, 0, 0);
   mmu_fault_kind_t kind = MMU_FAULT_NONE;
@@ -84,7 +87,6 @@ void mmu_walk(const mmu_walk_env_t *env, uint64_t root, const mmu_access_t *acc,
   mmu_rights_t rights = {true, true, true, true, 0};
   ad_write_t ad[MMU_MAX_LEVELS];
   int nad = 0;
-  mmu_pte_dec_t d;
 
   if (!mmu_va_canonical(fmt, acc->va)) {
     kind = MMU_FAULT_NONCANONICAL;
@@ -106,60 +108,86 @@ void mmu_walk(const mmu_walk_env_t *env, uint64_t root, const mmu_access_t *acc,
     }
   }
 
+  /* The x86 fast path: an entry with P set, no reserved bit and PS clear (a pointer, or a 4 KiB
+   * page at level 0, where bit 7 is PAT) breaks no rule and needs no decode. Every other entry
+   * (superpages, faults, RISC-V) goes through the full decoder and the rules. The reserved bits
+   * depend only on pa_bits and EFER.NXE, so the mask is made once per walk, not per entry. */
+  uint64_t x86_check = 0, x86_addr = 0;
+  if (fmt->x86) {
+    uint64_t pa_mask = (1ull << env->pa_bits) - 1; /* pa_bits <= 52 */
+    x86_check = (((1ull << 52) - 1) & ~pa_mask) | (env->ctrl->nxe ? 0 : MMU_X86_NX) | MMU_X86_P;
+    x86_addr = pa_mask & ~0xfffull;
+  }
+
   for (;; level--) {
-    bool ok;
+    bool ok, leaf;
     pte_addr = table + 8u * mmu_va_index(acc->va, level);
     pte = load_pte(env, w, pte_addr, level, &ok);
     if (!ok) {
       kind = MMU_FAULT_BUS;
       goto fault;
     }
-    mmu_pte_decode_fmt(fmt, pte, level, env->ctrl, env->pa_bits, &d);
-    if (!d.present) {
-      kind = MMU_FAULT_NOT_PRESENT;
-      goto fault;
-    }
-    if (d.rsvd) {
-      kind = MMU_FAULT_RSVD;
-      goto fault;
-    }
-    if (d.misaligned) {
-      kind = MMU_FAULT_MISALIGNED;
-      goto fault;
+    if (fmt->x86 && (pte & (level ? x86_check | MMU_X86_PS : x86_check)) == MMU_X86_P) {
+      leaf = level == 0;
+      table = pte & x86_addr;
+    } else {
+      mmu_pte_dec_t d;
+      mmu_pte_decode_fmt(fmt, pte, level, env->ctrl, env->pa_bits, &d);
+      if (!d.present) {
+        kind = MMU_FAULT_NOT_PRESENT;
+        goto fault;
+      }
+      if (d.rsvd) {
+        kind = MMU_FAULT_RSVD;
+        goto fault;
+      }
+      if (d.misaligned) {
+        kind = MMU_FAULT_MISALIGNED;
+        goto fault;
+      }
+      leaf = d.leaf;
+      table = d.addr; /* the next table, or the page frame */
     }
     if (fmt->x86) {
-      /* R/W and U/S are ANDed down the walk, NX is ORed (SDM 4.6.1); A is set at every level. */
-      rights.w &= d.w, rights.u &= d.u, rights.x &= d.x;
-      if (!d.a) ad[nad++] = (ad_write_t){pte_addr, pte | mmu_pte_a_bit(fmt)};
+      /* R/W and U/S are ANDed down the walk, NX is ORed (SDM 4.6.1); A is set at every level.
+       * Read from the entry's bits, as the decoder does (XD with EFER.NXE clear is reserved). */
+      rights.w &= (pte & MMU_X86_RW) != 0;
+      rights.u &= (pte & MMU_X86_US) != 0;
+      rights.x &= !(pte & MMU_X86_NX);
+      if (!(pte & MMU_X86_A)) ad[nad++] = (ad_write_t){pte_addr, pte | MMU_X86_A};
     }
-    if (d.leaf) break;
-    table = d.addr;
+    if (leaf) break;
     if (env->timed && env->pwc) {
       mmu_pwc_entry_t e = {table, rights.w, rights.u, rights.x};
       mmu_pwc_fill(env->pwc, level, acc->va, acc->asid, &e);
     }
   }
 
-  if (!fmt->x86) rights = (mmu_rights_t){d.r, d.w, d.x, d.u, 0};
-  rights.pkey = d.pkey;
+  /* The leaf's fields are read from its bits (what the decoder would return for them); table is
+   * now the page frame. */
+  if (fmt->x86)
+    rights.pkey = (uint8_t)((pte >> 59) & 15u);
+  else
+    rights = (mmu_rights_t){pte & MMU_RV_R, pte & MMU_RV_W, pte & MMU_RV_X, pte & MMU_RV_U, 0};
   kind = mmu_check_rights_inline(fmt, env->ctrl, &rights, acc);
   if (kind != MMU_FAULT_NONE) goto fault;
 
   /* Accessed/dirty: x86 always updates in hardware; RISC-V only with Svadu, else it faults. */
-  bool need_d = acc->op == MMU_OP_WRITE && !d.d;
+  bool dirty = pte & mmu_pte_d_bit(fmt);
+  bool need_d = acc->op == MMU_OP_WRITE && !dirty;
   if (fmt->x86) {
     if (need_d) {
       if (nad && ad[nad - 1].addr == pte_addr)
-        ad[nad - 1].val |= mmu_pte_d_bit(fmt);
+        ad[nad - 1].val |= MMU_X86_D;
       else
-        ad[nad++] = (ad_write_t){pte_addr, pte | mmu_pte_d_bit(fmt)};
+        ad[nad++] = (ad_write_t){pte_addr, pte | MMU_X86_D};
     }
-  } else if (!d.a || need_d) {
+  } else if (!(pte & MMU_RV_A) || need_d) {
     if (!env->ctrl->svadu) {
       kind = MMU_FAULT_AD;
       goto fault;
     }
-    ad[nad++] = (ad_write_t){pte_addr, pte | mmu_pte_a_bit(fmt) | (need_d ? mmu_pte_d_bit(fmt) : 0)};
+    ad[nad++] = (ad_write_t){pte_addr, pte | MMU_RV_A | (need_d ? MMU_RV_D : 0)};
   }
   if (env->timed) {
     for (int i = 0; i < nad; i++) {
@@ -169,10 +197,10 @@ void mmu_walk(const mmu_walk_env_t *env, uint64_t root, const mmu_access_t *acc,
     }
   }
   w->leaf_level = level;
-  w->pa = d.addr | (acc->va & (mmu_level_bytes(level) - 1));
+  w->pa = table | (acc->va & (mmu_level_bytes(level) - 1));
   w->rights = rights;
-  w->global = d.g;
-  w->dirty = d.d || (env->timed && acc->op == MMU_OP_WRITE);
+  w->global = pte & (fmt->x86 ? (uint64_t)MMU_X86_G : (uint64_t)MMU_RV_G);
+  w->dirty = dirty || (env->timed && acc->op == MMU_OP_WRITE);
   mmu_fault_none(&w->fault, acc, level, pte, pte_addr);
   return;
 
