@@ -55,7 +55,8 @@ void mmu_core_set_ctrl(mmu_t *m, const mmu_ctrl_t *ctrl) {
   memset(m->allow, 0, sizeof m->allow);
 }
 
-mmu_walk_env_t mmu_core_walk_env(mmu_t *m, bool timed) {
+/* Inline in this file: a walk's environment is built on every TLB miss. */
+static inline mmu_walk_env_t walk_env(mmu_t *m, bool timed) {
   return (mmu_walk_env_t){.fmt = m->fmt,
                           .mem = m->mem,
                           .pwc = timed ? m->pwc : NULL,
@@ -66,11 +67,15 @@ mmu_walk_env_t mmu_core_walk_env(mmu_t *m, bool timed) {
                           .timed = timed};
 }
 
+mmu_walk_env_t mmu_core_walk_env(mmu_t *m, bool timed) {
+  return walk_env(m, timed);
+}
+
 /* A TLB hit whose cached rights forbid the access faults like the walk would; the TLB entry is
  * dropped, as x86 does on a page fault (SDM 4.10.4.1). The record's PTE is looked up for info. */
 static void tlb_fault(mmu_t *m, const mmu_access_t *acc, const mmu_tlb_entry_t *e,
                       mmu_fault_kind_t kind, mmu_result_t *out) {
-  mmu_walk_env_t env = mmu_core_walk_env(m, false);
+  mmu_walk_env_t env = walk_env(m, false);
   mmu_walk_t w;
   mmu_walk(&env, m->root[acc->asid], acc, &w);
   uint64_t pte = w.fault.pte, addr = w.fault.pte_addr;
@@ -114,9 +119,9 @@ static void result_start(mmu_result_t *out, const mmu_access_t *acc, mmu_hit_whe
 void mmu_core_translate_rest(mmu_t *m, const mmu_access_t *acc, mmu_result_t *out, bool timed,
                              mmu_tlb_t *l1, const mmu_tlb_entry_t *e, mmu_fault_kind_t kind,
                              mmu_hit_where_t where, uint64_t tlb_cycles) {
-  result_start(out, acc, where, tlb_cycles);
   if (e) {
     if (kind != MMU_FAULT_NONE) {
+      result_start(out, acc, where, tlb_cycles);
       tlb_fault(m, acc, e, kind, out);
       goto done;
     }
@@ -124,7 +129,8 @@ void mmu_core_translate_rest(mmu_t *m, const mmu_access_t *acc, mmu_result_t *ou
     m->st.dirty_assists++;
   }
 
-  mmu_walk_env_t env = mmu_core_walk_env(m, timed);
+  /* A walk: every field of the result is written once, below (no result_start). */
+  mmu_walk_env_t env = walk_env(m, timed);
   mmu_walk_t w;
   if (m->walk_fn && timed)
     m->walk_fn(m->walk_ctx, &env, m->root[acc->asid], acc, &w);
@@ -134,6 +140,7 @@ void mmu_core_translate_rest(mmu_t *m, const mmu_access_t *acc, mmu_result_t *ou
   out->walk_reads = w.reads;
   out->walk_writes = w.writes;
   out->pwc_level = w.pwc_level;
+  out->cycles.tlb = tlb_cycles;
   out->cycles.pwc = w.cyc_pwc;
   out->cycles.walk = w.cyc_walk;
   out->cycles.ad = w.cyc_ad;
@@ -174,6 +181,11 @@ void mmu_core_translate_rest(mmu_t *m, const mmu_access_t *acc, mmu_result_t *ou
       mmu_tlb_fill_new(m->stlb, &ne);
       mmu_tlb_fill_new(l1, &ne);
     }
+  } else {
+    out->pa = 0;
+    out->size = MMU_PAGE_4K;
+    out->where = where;
+    out->writable = out->user = out->executable = false;
   }
 
 done:

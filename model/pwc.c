@@ -3,11 +3,14 @@
 
 #include <stdlib.h>
 
+/* An empty line has tag PWC_NONE, which no va gives (va >> 21 < 2^43), so a lookup compares the
+ * tag and the ASID only. */
+#define PWC_NONE UINT64_MAX
+
 typedef struct pwc_line {
-  uint64_t tag; /* va >> (12 + 9 * level) */
+  uint64_t tag; /* va >> (12 + 9 * level), or PWC_NONE */
   uint64_t stamp;
   uint16_t asid;
-  bool valid;
   mmu_pwc_entry_t e;
 } pwc_line_t;
 
@@ -44,6 +47,8 @@ mmu_status_t mmu_pwc_create(const mmu_pwc_config_t cfg[MMU_PWC_LEVELS], int leve
       mmu_pwc_destroy(p);
       return MMU_ERR_NOMEM;
     }
+    for (uint32_t i = 0; i < c->entries; i++)
+      lv->line[i].tag = PWC_NONE;
     if (c->latency > p->latency) p->latency = c->latency;
   }
   *out = p;
@@ -52,7 +57,8 @@ mmu_status_t mmu_pwc_create(const mmu_pwc_config_t cfg[MMU_PWC_LEVELS], int leve
 
 void mmu_pwc_destroy(mmu_pwc_t *p) {
   if (!p) return;
-  for (int l = 0; l < MMU_MAX_LEVELS; l++) free(p->lv[l].line);
+  for (int l = 0; l < MMU_MAX_LEVELS; l++)
+    free(p->lv[l].line);
   free(p);
 }
 
@@ -67,7 +73,7 @@ static inline pwc_line_t *set_of(pwc_level_t *lv, uint64_t tag) {
 static pwc_line_t *find(pwc_level_t *lv, uint64_t tag, uint16_t asid) {
   pwc_line_t *set = set_of(lv, tag);
   for (uint32_t w = 0; w < lv->ways; w++)
-    if (set[w].valid && set[w].tag == tag && set[w].asid == asid) return &set[w];
+    if (set[w].tag == tag && set[w].asid == asid) return &set[w];
   return NULL;
 }
 
@@ -97,12 +103,8 @@ void mmu_pwc_fill(mmu_pwc_t *p, int level, uint64_t va, uint16_t asid, const mmu
     if (set[w].stamp < slot->stamp) slot = &set[w];
   slot->tag = tag;
   slot->asid = asid;
-  slot->valid = true;
   slot->stamp = ++p->clock;
-  /* Field by field: the caller has just built *e with narrow stores, and a wide copy of it
-   * would stall on store forwarding. */
-  slot->e.next_table = e->next_table;
-  slot->e.w = e->w, slot->e.u = e->u, slot->e.x = e->x;
+  slot->e = *e;
 }
 
 void mmu_pwc_invalidate(mmu_pwc_t *p, mmu_inval_t kind, uint16_t asid) {
@@ -112,7 +114,7 @@ void mmu_pwc_invalidate(mmu_pwc_t *p, mmu_inval_t kind, uint16_t asid) {
     for (uint32_t i = 0; i < lv->sets * lv->ways; i++) {
       bool all = kind == MMU_INVAL_ALL || kind == MMU_INVAL_NONGLOBAL;
       if (all || lv->line[i].asid == asid) {
-        lv->line[i].valid = false;
+        lv->line[i].tag = PWC_NONE;
         lv->line[i].stamp = 0; /* see mmu_pwc_fill */
       }
     }

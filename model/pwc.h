@@ -7,8 +7,10 @@
 
 typedef struct mmu_pwc_entry {
   uint64_t next_table; /* physical address of the table below the cached entry */
-  /* Rights combined from the root down to and including the cached entry (x86). */
-  bool w, u, x;
+  /* x86: the rights combined from the root down to and including the cached entry, as the
+   * walker keeps them: the R/W and U/S bits of an entry, and bit 63 (XD) inverted, so set when
+   * executable. Unused by RISC-V, where the rights are the leaf's. */
+  uint64_t x86_rights;
 } mmu_pwc_entry_t;
 
 typedef struct mmu_pwc mmu_pwc_t;

@@ -85,6 +85,9 @@ void mmu_walk(const mmu_walk_env_t *env, uint64_t root, const mmu_access_t *acc,
   int level = fmt->levels - 1;
   uint64_t table = root, pte = 0, pte_addr = 0;
   mmu_rights_t rights = {true, true, true, true, 0};
+  /* x86 rights so far in the entries' bit positions, XD inverted (set: executable), so that one
+   * AND per level combines them (R/W and U/S are ANDed down the walk, XD is ORed: SDM 4.6.1). */
+  uint64_t x86_rights = MMU_X86_RW | MMU_X86_US | MMU_X86_NX;
   ad_write_t ad[MMU_MAX_LEVELS];
   int nad = 0;
 
@@ -101,7 +104,7 @@ void mmu_walk(const mmu_walk_env_t *env, uint64_t root, const mmu_access_t *acc,
       int hit = mmu_pwc_lookup(env->pwc, acc->va, acc->asid, &e);
       if (hit > 0) {
         table = e.next_table;
-        rights.w = e.w, rights.u = e.u, rights.x = e.x;
+        x86_rights = e.x86_rights;
         level = hit - 1;
         w->pwc_level = hit;
       }
@@ -149,16 +152,14 @@ void mmu_walk(const mmu_walk_env_t *env, uint64_t root, const mmu_access_t *acc,
       table = d.addr; /* the next table, or the page frame */
     }
     if (fmt->x86) {
-      /* R/W and U/S are ANDed down the walk, NX is ORed (SDM 4.6.1); A is set at every level.
-       * Read from the entry's bits, as the decoder does (XD with EFER.NXE clear is reserved). */
-      rights.w &= (pte & MMU_X86_RW) != 0;
-      rights.u &= (pte & MMU_X86_US) != 0;
-      rights.x &= !(pte & MMU_X86_NX);
+      /* The entry's bits are its rights, as the decoder reads them (XD with EFER.NXE clear has
+       * faulted as reserved); A is set at every level. */
+      x86_rights &= pte ^ MMU_X86_NX;
       if (!(pte & MMU_X86_A)) ad[nad++] = (ad_write_t){pte_addr, pte | MMU_X86_A};
     }
     if (leaf) break;
     if (env->timed && env->pwc) {
-      mmu_pwc_entry_t e = {table, rights.w, rights.u, rights.x};
+      mmu_pwc_entry_t e = {table, x86_rights};
       mmu_pwc_fill(env->pwc, level, acc->va, acc->asid, &e);
     }
   }
@@ -166,7 +167,8 @@ void mmu_walk(const mmu_walk_env_t *env, uint64_t root, const mmu_access_t *acc,
   /* The leaf's fields are read from its bits (what the decoder would return for them); table is
    * now the page frame. */
   if (fmt->x86)
-    rights.pkey = (uint8_t)((pte >> 59) & 15u);
+    rights = (mmu_rights_t){true, x86_rights & MMU_X86_RW, x86_rights & MMU_X86_NX,
+                            x86_rights & MMU_X86_US, (uint8_t)((pte >> 59) & 15u)};
   else
     rights = (mmu_rights_t){pte & MMU_RV_R, pte & MMU_RV_W, pte & MMU_RV_X, pte & MMU_RV_U, 0};
   kind = mmu_check_rights_inline(fmt, env->ctrl, &rights, acc);
