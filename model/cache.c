@@ -43,6 +43,9 @@ typedef struct cache_level {
 struct mmu_cache {
   cache_level_t level[MMU_CACHE_LEVELS];
   int nlevels;
+  /* Every level has a power-of-two number of sets and 2..16 ways (every default level): the
+   * access loop then needs no per-level choice of indexing or layout. */
+  bool simple;
   uint32_t dram_latency;
   /* Every access leaves its line the most recently used of its first-level set (a hit moves it
    * there, a miss fills it there), so an access to the line of the access before hits the first
@@ -113,6 +116,9 @@ mmu_status_t mmu_cache_create(const mmu_cache_config_t cfg[MMU_CACHE_LEVELS], ui
     }
     level_reset(l);
   }
+  c->simple = true;
+  for (int i = 0; i < c->nlevels; i++)
+    c->simple &= c->level[i].pow2 && c->level[i].ways > 1 && c->level[i].groups == 1;
   *out = c;
   return MMU_OK;
 }
@@ -190,8 +196,15 @@ uint32_t mmu_cache_access(mmu_cache_t *c, uint64_t pa, int *level_out) {
   c->last = c->nlevels ? want : 0;
   v16_t fpb = (v16_t){0} + fingerprint(line);
   int hit = 0;
-  while (hit < c->nlevels && !level_access(&c->level[hit], line, want, fpb))
-    hit++;
+  if (c->simple) {
+    for (; hit < c->nlevels; hit++) {
+      const cache_level_t *l = &c->level[hit];
+      if (access_in(l, l->sets_mem + (line & l->mask) * l->block, want, fpb, 1)) break;
+    }
+  } else {
+    while (hit < c->nlevels && !level_access(&c->level[hit], line, want, fpb))
+      hit++;
+  }
   if (level_out) *level_out = hit < c->nlevels ? hit : MMU_CACHE_LEVELS;
   return hit < c->nlevels ? c->level[hit].latency : c->dram_latency;
 }
