@@ -68,11 +68,9 @@ static uint64_t load_pte(const mmu_walk_env_t *env, mmu_walk_t *w, uint64_t addr
 
 void mmu_walk(const mmu_walk_env_t *env, uint64_t root, const mmu_access_t *acc, mmu_walk_t *w) {
   const mmu_fmt_t *fmt = env->fmt;
-  /* Field by field rather than memset: a ~170-byte memset becomes `rep stos`, slow to start. */
-  w->pa = 0;
-  w->leaf_level = 0;
-  w->rights = (mmu_rights_t){false, false, false, false, 0};
-  w->global = w->dirty = false;
+  /* The counters, field by field rather than memset (a ~170-byte memset becomes `rep stos`, slow
+   * to start). The outcome (fault, leaf_level, pa, rights, global, dirty) is written once, at the
+   * success or at the fault exit. */
   w->pwc_level = -1;
   w->reads = w->writes = 0;
   for (int i = 0; i < MMU_MAX_LEVELS; i++)
@@ -80,7 +78,6 @@ void mmu_walk(const mmu_walk_env_t *env, uint64_t root, const mmu_access_t *acc,
   for (int i = 0; i <= MMU_CACHE_LEVELS; i++)
     w->cache_level_hits[i] = 0;
   w->cyc_pwc = w->cyc_walk = w->cyc_ad = 0;
-  mmu_fault_none(&w->fault, acc, 0, 0, 0);
   mmu_fault_kind_t kind = MMU_FAULT_NONE;
   int level = fmt->levels - 1;
   uint64_t table = root, pte = 0, pte_addr = 0;
@@ -208,6 +205,9 @@ void mmu_walk(const mmu_walk_env_t *env, uint64_t root, const mmu_access_t *acc,
 
 fault:
   w->leaf_level = level;
+  w->pa = 0;
+  w->rights = (mmu_rights_t){false, false, false, false, 0};
+  w->global = w->dirty = false;
   mmu_fault_make(&w->fault, fmt, env->ctrl, kind, acc, level, pte, pte_addr);
   /* Rights violations (USER..PKEY) come from the complete walk: the leaf and its key are known. */
   if (kind >= MMU_FAULT_USER && kind <= MMU_FAULT_PKEY) {
