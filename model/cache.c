@@ -199,12 +199,16 @@ uint32_t mmu_cache_access(mmu_cache_t *c, uint64_t pa, int *level_out) {
   if (c->simple) {
     for (; hit < c->nlevels; hit++) {
       const cache_level_t *l = &c->level[hit];
-      if (access_in(l, l->sets_mem + (line & l->mask) * l->block, want, fpb, 1)) break;
+      if (access_in(l, l->sets_mem + (line & l->mask) * l->block, want, fpb, 1)) {
+        if (level_out) *level_out = hit;
+        return l->latency;
+      }
     }
-  } else {
-    while (hit < c->nlevels && !level_access(&c->level[hit], line, want, fpb))
-      hit++;
+    if (level_out) *level_out = MMU_CACHE_LEVELS;
+    return c->dram_latency;
   }
+  while (hit < c->nlevels && !level_access(&c->level[hit], line, want, fpb))
+    hit++;
   if (level_out) *level_out = hit < c->nlevels ? hit : MMU_CACHE_LEVELS;
   return hit < c->nlevels ? c->level[hit].latency : c->dram_latency;
 }
