@@ -4,17 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHUNK_FRAMES 512u /* frames per directory chunk (2 MiB of physical memory) */
-
-struct mmu_mem {
-  uint64_t bytes, frames;
-  uint8_t ***dir; /* dir[chunk][frame] -> frame storage (below), allocated on first write */
-  uint64_t *alloc_bits, *table_bits;
-  uint64_t free_frames, hint; /* hint: word index to start the downward search at */
-  mmu_cache_t *cache; /* the latency model of PTE loads */
-  uint64_t frames_backed;
-  uint64_t table_gen; /* see mmu_mem_table_gen */
-};
+#define CHUNK_FRAMES MMU_MEM_CHUNK_FRAMES
 
 static bool bit_get(const uint64_t *b, uint64_t i) {
   return (b[i >> 6] >> (i & 63)) & 1u;
@@ -62,7 +52,8 @@ void mmu_mem_destroy(mmu_mem_t *m) {
   if (m->dir) {
     for (uint64_t c = 0; c < chunks; c++) {
       if (!m->dir[c]) continue;
-      for (unsigned f = 0; f < CHUNK_FRAMES; f++) free(m->dir[c][f]);
+      for (unsigned f = 0; f < CHUNK_FRAMES; f++)
+        free(m->dir[c][f]);
       free(m->dir[c]);
     }
   }
@@ -170,18 +161,6 @@ uint8_t *mmu_mem_frame_ptr(mmu_mem_t *m, uint64_t pa) {
     *line_mask(f) = ~0ull;
   }
   return f;
-}
-
-bool mmu_mem_read64(const mmu_mem_t *m, uint64_t pa, uint64_t *v) {
-  if (pa >= m->bytes || (pa & 7)) return false;
-  const uint8_t *f = frame_get(m, pa);
-  size_t off = pa % MMU_FRAME_BYTES;
-  if (!f || !((line_mask_of(f) >> (off / LINE)) & 1)) {
-    *v = 0;
-    return true;
-  }
-  memcpy(v, f + off, 8);
-  return true;
 }
 
 bool mmu_mem_write64(mmu_mem_t *m, uint64_t pa, uint64_t v) {
@@ -318,7 +297,8 @@ bool mmu_mem_is_table(const mmu_mem_t *m, uint64_t pa) {
 
 size_t mmu_mem_host_bytes(const mmu_mem_t *m, size_t *frame_bytes) {
   uint64_t chunks = (m->frames + CHUNK_FRAMES - 1) / CHUNK_FRAMES, used_chunks = 0;
-  for (uint64_t c = 0; c < chunks; c++) used_chunks += m->dir[c] != NULL;
+  for (uint64_t c = 0; c < chunks; c++)
+    used_chunks += m->dir[c] != NULL;
   if (frame_bytes) *frame_bytes = (size_t)(m->frames_backed * MMU_FRAME_BYTES);
   return (size_t)(chunks * sizeof(void *) + used_chunks * CHUNK_FRAMES * sizeof(void *) +
                   2 * ((m->frames + 63) / 64) * 8);

@@ -6,10 +6,25 @@
 #include "cache.h"
 #include "mmusim.h"
 
+#include <string.h>
+
 #define MMU_FRAME_BYTES 4096u
 #define MMU_PHYS_MAX (1ull << 40) /* the directory is sized for at most 1 TiB */
 
-typedef struct mmu_mem mmu_mem_t;
+#define MMU_MEM_CHUNK_FRAMES 512u /* frames per directory chunk (2 MiB of physical memory) */
+
+/* Visible here only so that mmu_mem_read64, a page walk's PTE read, can be inlined into the
+ * walker; everything else goes through the functions. Frame storage: MMU_FRAME_BYTES of
+ * contents, then a 64-bit mask of the 64-byte lines that hold real bytes (memory.c). */
+typedef struct mmu_mem {
+  uint64_t bytes, frames;
+  uint8_t ***dir; /* dir[chunk][frame] -> frame storage, allocated on first write */
+  uint64_t *alloc_bits, *table_bits;
+  uint64_t free_frames, hint; /* hint: word index to start the downward search at */
+  mmu_cache_t *cache;         /* the latency model of PTE loads */
+  uint64_t frames_backed;
+  uint64_t table_gen; /* see mmu_mem_table_gen */
+} mmu_mem_t;
 
 mmu_status_t mmu_mem_create(uint64_t phys_bytes, const mmu_cache_config_t cache[MMU_CACHE_LEVELS],
                             uint32_t dram_latency, mmu_mem_t **out);
@@ -17,7 +32,23 @@ void mmu_mem_destroy(mmu_mem_t *mem);
 uint64_t mmu_mem_size(const mmu_mem_t *mem);
 
 /* 8-byte aligned word access; false when pa is outside memory. Untouched memory reads as 0. */
-bool mmu_mem_read64(const mmu_mem_t *mem, uint64_t pa, uint64_t *v);
+static inline bool mmu_mem_read64(const mmu_mem_t *m, uint64_t pa, uint64_t *v) {
+  if (pa >= m->bytes || (pa & 7)) return false;
+  uint64_t fn = pa / MMU_FRAME_BYTES, off = pa % MMU_FRAME_BYTES, valid;
+  uint8_t **chunk = m->dir[fn / MMU_MEM_CHUNK_FRAMES];
+  const uint8_t *f = chunk ? chunk[fn % MMU_MEM_CHUNK_FRAMES] : NULL;
+  if (!f) {
+    *v = 0;
+    return true;
+  }
+  memcpy(&valid, f + MMU_FRAME_BYTES, sizeof valid);
+  if (!((valid >> (off / 64)) & 1)) {
+    *v = 0;
+    return true;
+  }
+  memcpy(v, f + off, 8);
+  return true;
+}
 bool mmu_mem_write64(mmu_mem_t *mem, uint64_t pa, uint64_t v);
 mmu_status_t mmu_mem_read(const mmu_mem_t *mem, uint64_t pa, void *buf, size_t len);
 mmu_status_t mmu_mem_write(mmu_mem_t *mem, uint64_t pa, const void *buf, size_t len);
