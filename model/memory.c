@@ -230,9 +230,6 @@ mmu_status_t mmu_mem_zero(mmu_mem_t *m, uint64_t pa, size_t len) {
 }
 
 /* ---- latency model (cache.c) ---- */
-uint32_t mmu_mem_timed_access(mmu_mem_t *m, uint64_t pa, int *level_out) {
-  return mmu_cache_access(m->cache, pa, level_out);
-}
 
 void mmu_mem_cache_flush(mmu_mem_t *m) {
   mmu_cache_flush(m->cache);

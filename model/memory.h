@@ -60,7 +60,9 @@ uint8_t *mmu_mem_frame_ptr(mmu_mem_t *mem, uint64_t pa);
 /* Latency model (forwards to mmu_cache_access): cycles for a PTE-sized access at pa; updates
  * cache state. *level_out is the cache level that hit (0..MMU_CACHE_LEVELS-1) or
  * MMU_CACHE_LEVELS for DRAM. */
-uint32_t mmu_mem_timed_access(mmu_mem_t *mem, uint64_t pa, int *level_out);
+static inline uint32_t mmu_mem_timed_access(mmu_mem_t *mem, uint64_t pa, int *level_out) {
+  return mmu_cache_access(mem->cache, pa, level_out);
+}
 void mmu_mem_cache_flush(mmu_mem_t *mem);
 
 /* Frame allocator (top of memory downwards, so user-chosen low addresses rarely collide). */
