@@ -91,7 +91,8 @@ int mmu_pwc_lookup(mmu_pwc_t *p, uint64_t va, uint16_t asid, mmu_pwc_entry_t *ou
   return -1;
 }
 
-void mmu_pwc_fill(mmu_pwc_t *p, int level, uint64_t va, uint16_t asid, const mmu_pwc_entry_t *e) {
+void mmu_pwc_fill(mmu_pwc_t *p, int level, uint64_t va, uint16_t asid, uint64_t next_table,
+                  uint64_t x86_rights) {
   if (level < 1 || level >= p->levels || !p->lv[level].line) return;
   pwc_level_t *lv = &p->lv[level];
   uint64_t tag = va >> (12 + 9 * level);
@@ -104,7 +105,8 @@ void mmu_pwc_fill(mmu_pwc_t *p, int level, uint64_t va, uint16_t asid, const mmu
   slot->tag = tag;
   slot->asid = asid;
   slot->stamp = ++p->clock;
-  slot->e = *e;
+  slot->e.next_table = next_table;
+  slot->e.x86_rights = x86_rights;
 }
 
 void mmu_pwc_invalidate(mmu_pwc_t *p, mmu_inval_t kind, uint16_t asid) {

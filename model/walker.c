@@ -155,10 +155,8 @@ void mmu_walk(const mmu_walk_env_t *env, uint64_t root, const mmu_access_t *acc,
       if (!(pte & MMU_X86_A)) ad[nad++] = (ad_write_t){pte_addr, pte | MMU_X86_A};
     }
     if (leaf) break;
-    if (env->timed && env->pwc) {
-      mmu_pwc_entry_t e = {table, x86_rights};
-      mmu_pwc_fill(env->pwc, level, acc->va, acc->asid, &e);
-    }
+    if (env->timed && env->pwc)
+      mmu_pwc_fill(env->pwc, level, acc->va, acc->asid, table, x86_rights);
   }
 
   /* The leaf's fields are read from its bits (what the decoder would return for them); table is
