@@ -1,5 +1,4 @@
-/* walker.c — the page walk: one loop over levels, each bad-PTE rule an early exit, one fault exit.
- */
+/* walker.c — the page walk: one loop over levels, each bad-PTE rule an early exit, one fault exit. */
 #include "walker.h"
 
 #include <string.h>
