@@ -43,8 +43,8 @@ typedef struct cache_level {
 struct mmu_cache {
   cache_level_t level[MMU_CACHE_LEVELS];
   int nlevels;
-  /* Every level has a power-of-two number of sets and 2..16 ways (every default level): the
-   * access loop then needs no per-level choice of indexing or layout. */
+  /* There are levels, and every one has a power-of-two number of sets and 2..16 ways (every
+   * default level): the access loop then needs no per-level choice of indexing or layout. */
   bool simple;
   uint32_t dram_latency;
   /* Every access leaves its line the most recently used of its first-level set (a hit moves it
@@ -116,7 +116,7 @@ mmu_status_t mmu_cache_create(const mmu_cache_config_t cfg[MMU_CACHE_LEVELS], ui
     }
     level_reset(l);
   }
-  c->simple = true;
+  c->simple = c->nlevels > 0;
   for (int i = 0; i < c->nlevels; i++)
     c->simple &= c->level[i].pow2 && c->level[i].ways > 1 && c->level[i].groups == 1;
   *out = c;
@@ -193,10 +193,10 @@ uint32_t mmu_cache_access(mmu_cache_t *c, uint64_t pa, int *level_out) {
     if (level_out) *level_out = 0;
     return c->level[0].latency;
   }
-  c->last = c->nlevels ? want : 0;
   v16_t fpb = (v16_t){0} + fingerprint(line);
   int hit = 0;
   if (c->simple) {
+    c->last = want;
     for (; hit < c->nlevels; hit++) {
       const cache_level_t *l = &c->level[hit];
       if (access_in(l, l->sets_mem + (line & l->mask) * l->block, want, fpb, 1)) {
@@ -207,6 +207,7 @@ uint32_t mmu_cache_access(mmu_cache_t *c, uint64_t pa, int *level_out) {
     if (level_out) *level_out = MMU_CACHE_LEVELS;
     return c->dram_latency;
   }
+  c->last = c->nlevels ? want : 0;
   while (hit < c->nlevels && !level_access(&c->level[hit], line, want, fpb))
     hit++;
   if (level_out) *level_out = hit < c->nlevels ? hit : MMU_CACHE_LEVELS;
