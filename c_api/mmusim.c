@@ -262,46 +262,57 @@ static inline void brief_of(mmu_brief_t *b, const mmu_result_t *r) {
   b->walk_reads = r->walk_reads > UINT8_MAX ? UINT8_MAX : (uint8_t)r->walk_reads;
 }
 
+/* A batch's access that its loop does not answer: through mmu_translate, briefed. Not inlined,
+ * so that the loop's values stay in registers across it. *faulted is set when it faulted. */
+static __attribute__((noinline)) mmu_status_t
+batch_slow(mmu_t *mmu, const mmu_access_t *a, mmu_brief_t *b, mmu_result_t *fault, bool *faulted) {
+  mmu_result_t r;
+  mmu_status_t s = mmu_translate(mmu, a, &r);
+  if (s) return s;
+  brief_of(b, &r);
+  *faulted = r.fault.kind != MMU_FAULT_NONE;
+  if (*faulted && fault) *fault = r;
+  return MMU_OK;
+}
+
 /* The loop of mmu_translate's fast path without a call per access: an L1 hit the decision table
  * allows is answered here, everything else goes through mmu_translate itself, so the batch
- * behaves exactly like the calls it replaces. The hit path's two MMU statistics are summed in
- * registers and added once (the sums are what n calls leave behind at return). */
+ * behaves exactly like the calls it replaces. The hit path's two MMU statistics are counted in
+ * registers (hits per L1 TLB) and added once: the sums are what n calls leave behind. */
 mmu_status_t mmu_translate_batch(mmu_t *mmu, const mmu_access_t *acc, size_t n, mmu_brief_t *out,
                                  size_t *done, mmu_result_t *fault) {
   if (done) *done = 0;
   if (!mmu || ((!acc || !out) && n)) return MMU_ERR_NULL;
-  uint64_t hits = 0, cyc = 0;
-  const uint64_t lat[2] = {mmu->cfg.dtlb.latency, mmu->cfg.itlb.latency};
+  uint64_t dhits = 0, ihits = 0;
   mmu_status_t s = MMU_OK;
-  size_t i = 0;
-  for (; i < n; i++) {
-    const mmu_access_t *a = &acc[i];
+  const mmu_access_t *a = acc, *end = acc + n;
+  for (; a != end; a++, out++) {
     if ((unsigned)a->op < MMU_OP_COUNT && a->asid <= MMU_MAX_ASID && mmu->space[a->asid]) {
       bool ex = a->op == MMU_OP_EXEC;
       mmu_tlb_t *l1 = ex ? mmu->itlb : mmu->dtlb;
       const mmu_tlb_entry_t *e = mmu_tlb_peek(l1, a->va, a->asid);
       if (e && (mmu->allow[e->rkey] >> mmu_allow_bit(a) & 1)) {
-        hits++;
-        cyc += lat[ex];
+        if (ex)
+          ihits++;
+        else
+          dhits++;
         mmu_tlb_hit(l1, e);
         uint64_t off = a->va & ((1ull << mmu_page_shift((mmu_page_size_t)e->size)) - 1);
-        out[i] =
-            (mmu_brief_t){e->base | off, (uint32_t)lat[ex], MMU_HIT_L1, MMU_FAULT_NONE, e->size, 0};
+        uint32_t lat = ex ? mmu->cfg.itlb.latency : mmu->cfg.dtlb.latency;
+        *out = (mmu_brief_t){e->base | off, lat, MMU_HIT_L1, MMU_FAULT_NONE, e->size, 0};
         continue;
       }
     }
-    mmu_result_t r;
-    if ((s = mmu_translate(mmu, a, &r))) break;
-    brief_of(&out[i], &r);
-    if (r.fault.kind != MMU_FAULT_NONE) {
-      if (fault) *fault = r;
-      i++;
+    bool faulted = false;
+    if ((s = batch_slow(mmu, a, out, fault, &faulted))) break;
+    if (faulted) {
+      a++;
       break;
     }
   }
-  mmu->st.translations += hits;
-  mmu->st.cycles.tlb += cyc;
-  if (done) *done = i;
+  mmu->st.translations += dhits + ihits;
+  mmu->st.cycles.tlb += dhits * mmu->cfg.dtlb.latency + ihits * mmu->cfg.itlb.latency;
+  if (done) *done = (size_t)(a - acc);
   return s;
 }
 
