@@ -270,12 +270,7 @@ mmu_status_t mmu_pte_decode(const mmu_t *m, uint64_t pte, int level, mmu_pte_fie
   mmu_pte_dec_t d;
   decode(m, pte, level, &d);
   memset(f, 0, sizeof *f);
-  f->present = d.present;
-  f->accessed = d.a;
-  f->dirty = d.d;
-  f->pa = d.addr;
-  f->perm = (d.r ? MMU_PERM_R : 0) | (d.w ? MMU_PERM_W : 0) | (d.x ? MMU_PERM_X : 0) |
-            (d.u ? MMU_PERM_U : 0) | (d.g ? MMU_PERM_G : 0) | MMU_PERM_PKEY(d.pkey);
+  mmu_pte_fields_of(&d, f);
   return MMU_OK;
 }
 

@@ -238,12 +238,7 @@ static inline void fw_pte_decode(const mmu_kernel_t *k, uint64_t pte, mmu_pte_fi
   const mmu_ctrl_t nxe = {.nxe = true}; /* as mmu_pte_decode: NX is a bit, not reserved */
   mmu_pte_dec_t d;
   mmu_pte_decode_fmt(k->mmu->fmt, pte, 0, &nxe, k->mmu->cfg.pa_bits, &d);
-  f->present = d.present;
-  f->accessed = d.a;
-  f->dirty = d.d;
-  f->pa = d.addr;
-  f->perm = (d.r ? MMU_PERM_R : 0) | (d.w ? MMU_PERM_W : 0) | (d.x ? MMU_PERM_X : 0) |
-            (d.u ? MMU_PERM_U : 0) | (d.g ? MMU_PERM_G : 0) | MMU_PERM_PKEY(d.pkey);
+  mmu_pte_fields_of(&d, f);
 }
 /* Whether perm is one fw_pte_perm gives: R, U, maybe W and X, which every format accepts. */
 static inline bool fw_perm_plain(uint32_t perm) {

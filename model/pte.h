@@ -134,4 +134,14 @@ static inline void mmu_pte_decode_fmt(const mmu_fmt_t *f, uint64_t pte, int leve
     mmu_pte_decode_rv(pte, level, out);
 }
 
+/* The format-independent view of a decoded leaf (the API's mmu_pte_decode, the firmware). */
+static inline void mmu_pte_fields_of(const mmu_pte_dec_t *d, mmu_pte_fields_t *f) {
+  f->present = d->present;
+  f->accessed = d->a;
+  f->dirty = d->d;
+  f->pa = d->addr;
+  f->perm = (d->r ? MMU_PERM_R : 0) | (d->w ? MMU_PERM_W : 0) | (d->x ? MMU_PERM_X : 0) |
+            (d->u ? MMU_PERM_U : 0) | (d->g ? MMU_PERM_G : 0) | MMU_PERM_PKEY(d->pkey);
+}
+
 #endif
