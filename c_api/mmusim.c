@@ -231,19 +231,26 @@ static __attribute__((noinline)) mmu_status_t translate_slow(mmu_t *mmu, const m
  * before any state changes; an L1 miss goes on from the L2 TLB; anything else starts over in
  * translate_slow, which probes the same L1 TLB again and so behaves exactly as if this path did
  * not exist. */
+/* Whether acc (non-NULL) is a valid access; then its L1 TLB and the entry it hits there, without
+ * side effects (NULL on a miss). */
+static inline bool l1_peek(const mmu_t *mmu, const mmu_access_t *acc, mmu_tlb_t **l1,
+                           const mmu_tlb_entry_t **e) {
+  if ((unsigned)acc->op >= MMU_OP_COUNT || acc->asid > MMU_MAX_ASID || !mmu->space[acc->asid])
+    return false;
+  *l1 = acc->op == MMU_OP_EXEC ? mmu->itlb : mmu->dtlb;
+  *e = mmu_tlb_peek(*l1, acc->va, acc->asid);
+  return true;
+}
+
 mmu_status_t mmu_translate(mmu_t *mmu, const mmu_access_t *acc, mmu_result_t *out) {
   /* No canonical check here: a TLB entry's vpn holds every upper bit of the canonical address
    * it was filled for, so a non-canonical address never hits (it faults in translate_slow). */
-  if (!mmu || !acc || !out || (unsigned)acc->op >= MMU_OP_COUNT || acc->asid > MMU_MAX_ASID ||
-      !mmu->space[acc->asid])
-    return translate_slow(mmu, acc, out);
-  bool ex = acc->op == MMU_OP_EXEC;
-  mmu_tlb_t *l1 = ex ? mmu->itlb : mmu->dtlb;
-  const mmu_tlb_entry_t *e = mmu_tlb_peek(l1, acc->va, acc->asid);
+  mmu_tlb_t *l1;
+  const mmu_tlb_entry_t *e;
+  if (!mmu || !acc || !out || !l1_peek(mmu, acc, &l1, &e)) return translate_slow(mmu, acc, out);
   if (!e) return mmu_core_translate_l1_missed(mmu, acc, out);
-  /* A row not computed yet reads 0: the slow path decides, and computes the row. */
-  if (!(mmu->allow[e->rkey] >> mmu_allow_bit(acc) & 1)) return translate_slow(mmu, acc, out);
-  uint64_t lat = ex ? mmu->cfg.itlb.latency : mmu->cfg.dtlb.latency;
+  if (!mmu_hit_allowed(mmu, e, acc)) return translate_slow(mmu, acc, out);
+  uint64_t lat = acc->op == MMU_OP_EXEC ? mmu->cfg.itlb.latency : mmu->cfg.dtlb.latency;
   mmu->st.translations++;
   mmu->st.cycles.tlb += lat;
   mmu_tlb_hit(l1, e);
@@ -287,21 +294,18 @@ mmu_status_t mmu_translate_batch(mmu_t *mmu, const mmu_access_t *acc, size_t n, 
   mmu_status_t s = MMU_OK;
   const mmu_access_t *a = acc, *end = acc + n;
   for (; a != end; a++, out++) {
-    if ((unsigned)a->op < MMU_OP_COUNT && a->asid <= MMU_MAX_ASID && mmu->space[a->asid]) {
+    mmu_tlb_t *l1;
+    const mmu_tlb_entry_t *e;
+    if (l1_peek(mmu, a, &l1, &e) && e && mmu_hit_allowed(mmu, e, a)) {
       bool ex = a->op == MMU_OP_EXEC;
-      mmu_tlb_t *l1 = ex ? mmu->itlb : mmu->dtlb;
-      const mmu_tlb_entry_t *e = mmu_tlb_peek(l1, a->va, a->asid);
-      if (e && (mmu->allow[e->rkey] >> mmu_allow_bit(a) & 1)) {
-        if (ex)
-          ihits++;
-        else
-          dhits++;
-        mmu_tlb_hit(l1, e);
-        uint64_t off = a->va & ((1ull << mmu_page_shift((mmu_page_size_t)e->size)) - 1);
-        uint32_t lat = ex ? mmu->cfg.itlb.latency : mmu->cfg.dtlb.latency;
-        *out = (mmu_brief_t){e->base | off, lat, MMU_HIT_L1, MMU_FAULT_NONE, e->size, 0};
-        continue;
-      }
+      if (ex)
+        ihits++;
+      else
+        dhits++;
+      mmu_tlb_hit(l1, e);
+      uint32_t lat = ex ? mmu->cfg.itlb.latency : mmu->cfg.dtlb.latency;
+      *out = (mmu_brief_t){mmu_entry_pa(e, a->va), lat, MMU_HIT_L1, MMU_FAULT_NONE, e->size, 0};
+      continue;
     }
     bool faulted = false;
     if ((s = batch_slow(mmu, a, out, fault, &faulted))) break;

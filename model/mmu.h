@@ -57,8 +57,20 @@ uint16_t mmu_core_allow_row(mmu_t *m, unsigned rkey);
 /* Sets the control state (clears the decision table). */
 void mmu_core_set_ctrl(mmu_t *m, const mmu_ctrl_t *ctrl);
 
+/* Whether a TLB hit on e may be used as it is for acc (its rights allow the access and a write
+ * finds D set). A row not computed yet reads 0: the caller's slow path decides, and computes it. */
+static inline bool mmu_hit_allowed(const mmu_t *m, const mmu_tlb_entry_t *e,
+                                   const mmu_access_t *acc) {
+  return m->allow[e->rkey] >> mmu_allow_bit(acc) & 1;
+}
+
+/* The physical address of va through entry e. */
+static inline uint64_t mmu_entry_pa(const mmu_tlb_entry_t *e, uint64_t va) {
+  return e->base | (va & ((1ull << mmu_page_shift((mmu_page_size_t)e->size)) - 1));
+}
+
 static inline void mmu_result_from_entry(mmu_result_t *out, const mmu_tlb_entry_t *e, uint64_t va) {
-  out->pa = e->base | (va & ((1ull << mmu_page_shift((mmu_page_size_t)e->size)) - 1));
+  out->pa = mmu_entry_pa(e, va);
   out->size = (mmu_page_size_t)e->size;
   out->writable = e->w;
   out->user = e->u;
