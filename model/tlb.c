@@ -16,15 +16,20 @@ mmu_status_t mmu_tlb_create(const mmu_tlb_config_t *cfg, uint64_t seed, mmu_tlb_
     a->ways = cfg->size[s].ways;
     a->sets = a->ways ? cfg->size[s].sets : 0;
     a->shift = mmu_page_shift((mmu_page_size_t)s);
-    a->mask = (a->sets && !(a->sets & (a->sets - 1))) ? a->sets - 1 : 0;
+    bool pow2 = a->sets && !(a->sets & (a->sets - 1));
+    a->mask = pow2 ? a->sets - 1 : 0;
+    a->mod = pow2 ? 0 : a->sets;
     size_t n = (size_t)a->sets * a->ways;
     if (!n) continue;
     /* Line-aligned, so that a set of 2^k ways spans as few host cache lines as it can. */
     size_t bytes = (n * sizeof *a->e + 63) & ~(size_t)63;
-    if ((a->e = aligned_alloc(64, bytes))) memset(a->e, 0, bytes);
-    a->stamp = calloc(n, sizeof *a->stamp);
-    a->plru = calloc((size_t)a->sets * a->ways, 1);
-    if (!a->e || !a->stamp || !a->plru) {
+    if ((a->e = aligned_alloc(64, bytes))) {
+      memset(a->e, 0, bytes);
+      for (size_t i = 0; i < n; i++)
+        a->e[i].vpn = MMU_TLB_NO_VPN;
+    }
+    a->plru = calloc(n, 1);
+    if (!a->e || !a->plru) {
       mmu_tlb_destroy(t);
       return MMU_ERR_NOMEM;
     }
@@ -37,7 +42,6 @@ void mmu_tlb_destroy(mmu_tlb_t *t) {
   if (!t) return;
   for (int s = 0; s < MMU_PAGE_SIZES; s++) {
     free(t->a[s].e);
-    free(t->a[s].stamp);
     free(t->a[s].plru);
   }
   free(t);
@@ -85,7 +89,7 @@ static inline void entry_copy(mmu_tlb_entry_t *d, const mmu_tlb_entry_t *s) {
   d->base = s->base;
   d->asid = s->asid;
   d->size = s->size;
-  d->valid = s->valid;
+  d->valid = true;
   d->global = s->global;
   d->r = s->r, d->w = s->w, d->x = s->x, d->u = s->u, d->dirty = s->dirty;
   d->pkey = s->pkey;
@@ -93,18 +97,24 @@ static inline void entry_copy(mmu_tlb_entry_t *d, const mmu_tlb_entry_t *s) {
   d->rkey = mmu_tlb_rkey(s->r, s->w, s->x, s->u, s->dirty, s->pkey);
 }
 
-/* Invalid ways have stamp 0 and valid ones a positive stamp (mmu_tlb_touch), so the first way
- * with the smallest stamp is the first invalid way if there is one, else the LRU way. */
+/* Invalid ways have stamp 0 and valid ones a positive stamp (mmu_tlb_hit, fill_at), so the first
+ * way with the smallest stamp is the first invalid way if there is one, else the LRU way. */
+static uint32_t oldest_way(const mmu_tlb_entry_t *e, uint32_t ways, uint64_t *oldest) {
+  uint32_t v = 0;
+  uint64_t o = e[0].stamp;
+#pragma GCC unroll 4
+  for (uint32_t i = 1; i < ways; i++)
+    if (e[i].stamp < o) o = e[i].stamp, v = i;
+  *oldest = o;
+  return v;
+}
+
 static void fill_at(mmu_tlb_t *t, mmu_tlb_array_t *a, uint32_t set, const mmu_tlb_entry_t *in,
                     int w) {
   mmu_tlb_entry_t *e = &a->e[set * a->ways];
   if (w < 0) {
-    const uint64_t *st = &a->stamp[set * a->ways];
-    uint32_t v = 0;
-    uint64_t oldest = st[0];
-    for (uint32_t i = 1; i < a->ways; i++)
-      if (st[i] < oldest) oldest = st[i], v = i;
-    w = (int)v;
+    uint64_t oldest;
+    w = (int)oldest_way(e, a->ways, &oldest);
     if (oldest) { /* every way valid: the policy's victim */
       if (t->repl == MMU_REPL_PLRU)
         w = (int)plru_victim(&a->plru[set * a->ways], a->ways);
@@ -115,9 +125,17 @@ static void fill_at(mmu_tlb_t *t, mmu_tlb_array_t *a, uint32_t set, const mmu_tl
   }
   if (!e[w].valid) a->nvalid++;
   entry_copy(&e[w], in);
-  e[w].valid = true;
   t->st.fills++;
-  mmu_tlb_touch(t, a, set * a->ways + (uint32_t)w);
+  e[w].stamp = ++t->clock;
+  if (t->repl == MMU_REPL_PLRU) mmu_tlb_plru_touch(&a->plru[set * a->ways], a->ways, (uint32_t)w);
+}
+
+static void entry_drop(mmu_tlb_t *t, mmu_tlb_array_t *a, mmu_tlb_entry_t *e) {
+  e->vpn = MMU_TLB_NO_VPN;
+  e->valid = false;
+  e->stamp = 0; /* see oldest_way */
+  a->nvalid--;
+  t->st.invalidated++;
 }
 
 void mmu_tlb_fill(mmu_tlb_t *t, const mmu_tlb_entry_t *in) {
@@ -140,12 +158,7 @@ void mmu_tlb_drop(mmu_tlb_t *t, uint64_t va, uint16_t asid) {
     if (!a->nvalid) continue;
     uint32_t set;
     int w = mmu_tlb_find(a, va >> a->shift, asid, &set);
-    if (w >= 0) {
-      a->e[set * a->ways + (uint32_t)w].valid = false;
-      a->stamp[set * a->ways + (uint32_t)w] = 0; /* see fill_at */
-      a->nvalid--;
-      t->st.invalidated++;
-    }
+    if (w >= 0) entry_drop(t, a, &a->e[set * a->ways + (uint32_t)w]);
   }
 }
 
@@ -162,12 +175,7 @@ void mmu_tlb_invalidate(mmu_tlb_t *t, mmu_inval_t kind, uint16_t asid, uint64_t 
       if (!e->valid) continue;
       bool drop = kind == MMU_INVAL_ALL || (kind == MMU_INVAL_NONGLOBAL && !e->global) ||
                   (kind == MMU_INVAL_ASID && !e->global && e->asid == asid);
-      if (drop) {
-        e->valid = false;
-        a->stamp[i] = 0; /* see fill_at */
-        a->nvalid--;
-        t->st.invalidated++;
-      }
+      if (drop) entry_drop(t, a, e);
     }
   }
 }

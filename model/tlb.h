@@ -18,7 +18,13 @@ typedef struct mmu_tlb_entry {
   /* The rights and D bit packed by mmu_tlb_fill (r, w<<1, x<<2, u<<3, dirty<<4, pkey<<5): the row
    * of the MMU's access-decision table (struct mmu's allow) that a hit looks up. */
   uint16_t rkey;
+  /* Internal. LRU: the TLB clock at the entry's last access, 0 while invalid (the hit path
+   * stamps the entry it holds, with no index arithmetic). */
+  uint64_t stamp;
 } mmu_tlb_entry_t;
+
+/* The vpn of an invalid way: above any va >> shift, so that a probe compares vpn alone. */
+#define MMU_TLB_NO_VPN UINT64_MAX
 
 #define MMU_TLB_RKEYS 512 /* distinct values of rkey */
 
@@ -34,9 +40,9 @@ typedef struct mmu_tlb_array {
   uint32_t sets, ways;
   uint32_t nvalid;    /* valid entries: an empty array is not probed */
   int shift;          /* page shift of the array's size */
-  uint64_t mask;      /* sets - 1 when sets is a power of two, else 0 (use %) */
+  uint32_t mod;       /* 0 when sets is a power of two (use mask), else sets (use %) */
+  uint64_t mask;      /* sets - 1 when sets is a power of two */
   mmu_tlb_entry_t *e; /* sets * ways */
-  uint64_t *stamp;    /* LRU */
   uint8_t *plru;      /* (ways - 1) tree bits per set; bit = 1 means "go right" to the victim */
 } mmu_tlb_array_t;
 
@@ -87,24 +93,14 @@ static inline void mmu_tlb_plru_touch(uint8_t *bits, uint32_t ways, uint32_t way
   }
 }
 
-/* Updates the replacement state for an access to entry i (set * ways + way) of array a. The way
- * is only needed by PLRU, so LRU pays no division. */
-static inline void mmu_tlb_touch(mmu_tlb_t *t, mmu_tlb_array_t *a, uint32_t i) {
-  uint64_t now = t->clock + 1;
-  t->clock = now;
-  a->stamp[i] = now;
-  if (t->repl == MMU_REPL_PLRU) {
-    uint32_t way = i % a->ways;
-    mmu_tlb_plru_touch(&a->plru[i - way], a->ways, way);
-  }
-}
-
+/* Invalid ways hold MMU_TLB_NO_VPN, so valid needs no test; the ASID compare comes first
+ * because most entries are not global. */
 static inline bool mmu_tlb_match(const mmu_tlb_entry_t *e, uint64_t vpn, uint16_t asid) {
-  return e->vpn == vpn && e->valid && (e->global || e->asid == asid);
+  return e->vpn == vpn && (e->asid == asid || e->global);
 }
 
 static inline uint32_t mmu_tlb_set_of(const mmu_tlb_array_t *a, uint64_t vpn) {
-  return (uint32_t)(a->mask || a->sets == 1 ? vpn & a->mask : vpn % a->sets);
+  return (uint32_t)(a->mod ? vpn % a->mod : vpn & a->mask);
 }
 
 /* The first way of vpn's set that holds it for asid, or -1. */
@@ -136,8 +132,15 @@ static inline const mmu_tlb_entry_t *mmu_tlb_peek(const mmu_tlb_t *t, uint64_t v
 /* Records a hit on an entry mmu_tlb_peek found: replacement state and statistics. (Lookups and
  * total hits are not counted here: mmu_tlb_stats derives them from misses and hits by size.) */
 static inline void mmu_tlb_hit(mmu_tlb_t *t, const mmu_tlb_entry_t *e) {
-  mmu_tlb_array_t *a = &t->a[e->size];
-  mmu_tlb_touch(t, a, (uint32_t)(e - a->e));
+  mmu_tlb_entry_t *m = (mmu_tlb_entry_t *)e; /* peek returns a const view of t's own array */
+  uint64_t now = t->clock + 1;
+  t->clock = now;
+  m->stamp = now;
+  if (t->repl == MMU_REPL_PLRU) { /* the way is only needed here, so LRU pays no division */
+    mmu_tlb_array_t *a = &t->a[e->size];
+    uint32_t i = (uint32_t)(e - a->e), way = i % a->ways;
+    mmu_tlb_plru_touch(&a->plru[i - way], a->ways, way);
+  }
   t->st.hits_by_size[e->size]++;
 }
 
