@@ -162,6 +162,51 @@ TEST(Tlb, FillTakesTheFirstInvalidatedWayBeforeTheLruWay) {
   EXPECT_EQ(mmu_tlb_way_of(t.t, MMU_PAGE_4K, 5ull << 12, 1), 0);
 }
 
+// Exact LRU against a plain reference (per set: ways in order of last use, first invalid way
+// first) under a random mix of lookups, fills and drops, for odd set counts and wide sets.
+TEST(Tlb, LruMatchesAReferenceModel) {
+  for (uint32_t sets : {1u, 3u, 16u}) {
+    for (uint32_t ways : {1u, 5u, 12u, 64u}) {
+      Tlb t(MMU_REPL_LRU, sets, ways);
+      std::vector<std::vector<uint64_t>> vpn(sets, std::vector<uint64_t>(ways, ~0ull));
+      std::vector<std::vector<uint64_t>> used(sets, std::vector<uint64_t>(ways, 0));
+      uint64_t clock = 0, x = 0x2545f4914f6cdd1dull;
+      for (int step = 0; step < 20000; step++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        uint64_t v = x % (sets * ways * 2 + 7);
+        uint32_t s = uint32_t(v % sets);
+        int way = -1;
+        for (uint32_t w = 0; w < ways; w++)
+          if (vpn[s][w] == v) way = int(w);
+        switch ((x >> 32) % 4) {
+        case 0:
+        case 1: // lookup
+          ASSERT_EQ(t.Lookup(v), way >= 0);
+          if (way >= 0) used[s][way] = ++clock;
+          break;
+        case 2: { // fill
+          if (way < 0) {
+            way = 0;
+            for (uint32_t w = 1; w < ways; w++)
+              if (used[s][w] < used[s][way]) way = int(w);
+          }
+          vpn[s][way] = v;
+          used[s][way] = ++clock;
+          mmu_tlb_entry_t e = Entry(v);
+          mmu_tlb_fill(t.t, &e);
+          break;
+        }
+        default: // drop
+          mmu_tlb_drop(t.t, v << 12, 1);
+          if (way >= 0) vpn[s][way] = ~0ull, used[s][way] = 0;
+        }
+        if (way >= 0)
+          ASSERT_EQ(mmu_tlb_way_of(t.t, MMU_PAGE_4K, v << 12, 1), vpn[s][way] == v ? way : -1);
+      }
+    }
+  }
+}
+
 TEST(Tlb, LookupsAreHitsPlusMisses) {
   Tlb t(MMU_REPL_LRU);
   mmu_tlb_entry_t e = Entry(7);
