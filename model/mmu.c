@@ -4,6 +4,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The walks' environments (struct mmu's env), made once the blocks exist. */
+static mmu_walk_env_t walk_env_make(mmu_t *m, bool timed) {
+  return (mmu_walk_env_t){.fmt = m->fmt,
+                          .mem = m->mem,
+                          .pwc = timed ? m->pwc : NULL,
+                          .ctrl = &m->ctrl,
+                          .pa_bits = m->cfg.pa_bits,
+                          .ad_update_latency = m->cfg.ad_update_latency,
+                          .walk_start_latency = m->cfg.walk_start_latency,
+                          .pwc_latency = timed && m->pwc ? mmu_pwc_latency(m->pwc) : 0,
+                          .timed = timed};
+}
+
 mmu_status_t mmu_core_create(const mmu_config_t *cfg, mmu_t **out) {
   mmu_t *m = calloc(1, sizeof *m);
   if (!m) return MMU_ERR_NOMEM;
@@ -19,6 +32,8 @@ mmu_status_t mmu_core_create(const mmu_config_t *cfg, mmu_t **out) {
     mmu_core_destroy(m);
     return s;
   }
+  m->env[0] = walk_env_make(m, false);
+  m->env[1] = walk_env_make(m, true);
   *out = m;
   return MMU_OK;
 }
@@ -55,29 +70,20 @@ void mmu_core_set_ctrl(mmu_t *m, const mmu_ctrl_t *ctrl) {
   memset(m->allow, 0, sizeof m->allow);
 }
 
-/* Inline in this file: a walk's environment is built on every TLB miss. */
-static inline mmu_walk_env_t walk_env(mmu_t *m, bool timed) {
-  return (mmu_walk_env_t){.fmt = m->fmt,
-                          .mem = m->mem,
-                          .pwc = timed ? m->pwc : NULL,
-                          .ctrl = &m->ctrl,
-                          .pa_bits = m->cfg.pa_bits,
-                          .ad_update_latency = m->cfg.ad_update_latency,
-                          .walk_start_latency = m->cfg.walk_start_latency,
-                          .timed = timed};
+static inline const mmu_walk_env_t *walk_env(const mmu_t *m, bool timed) {
+  return &m->env[timed];
 }
 
 mmu_walk_env_t mmu_core_walk_env(mmu_t *m, bool timed) {
-  return walk_env(m, timed);
+  return *walk_env(m, timed);
 }
 
 /* A TLB hit whose cached rights forbid the access faults like the walk would; the TLB entry is
  * dropped, as x86 does on a page fault (SDM 4.10.4.1). The record's PTE is looked up for info. */
 static void tlb_fault(mmu_t *m, const mmu_access_t *acc, const mmu_tlb_entry_t *e,
                       mmu_fault_kind_t kind, mmu_result_t *out) {
-  mmu_walk_env_t env = walk_env(m, false);
   mmu_walk_t w;
-  mmu_walk(&env, m->root[acc->asid], acc, &w);
+  mmu_walk(walk_env(m, false), m->root[acc->asid], acc, &w);
   uint64_t pte = w.fault.pte, addr = w.fault.pte_addr;
   mmu_fault_make(&out->fault, m->fmt, &m->ctrl, kind, acc, e->level, pte, addr);
   mmu_rights_t r = {e->r, e->w, e->x, e->u, e->pkey};
@@ -130,12 +136,12 @@ void mmu_core_translate_rest(mmu_t *m, const mmu_access_t *acc, mmu_result_t *ou
   }
 
   /* A walk: every field of the result is written once, below (no result_start). */
-  mmu_walk_env_t env = walk_env(m, timed);
+  const mmu_walk_env_t *env = walk_env(m, timed);
   mmu_walk_t w;
   if (m->walk_fn && timed)
-    m->walk_fn(m->walk_ctx, &env, m->root[acc->asid], acc, &w);
+    m->walk_fn(m->walk_ctx, env, m->root[acc->asid], acc, &w);
   else
-    mmu_walk(&env, m->root[acc->asid], acc, &w);
+    mmu_walk(env, m->root[acc->asid], acc, &w);
   fault_copy(&out->fault, &w.fault);
   out->walk_reads = w.reads;
   out->walk_writes = w.writes;

@@ -31,6 +31,9 @@ struct mmu {
   void (*walk_inval_fn)(void *ctx, mmu_inval_t kind, uint16_t asid, uint64_t va);
   void (*walk_destroy_fn)(void *ctx);
   mmu_stats_t st;
+  /* The walks' environments, functional ([0]) and timed ([1]), built once at create: every field
+   * is fixed for the MMU's life (the control state is read through its pointer). */
+  mmu_walk_env_t env[2];
   /* Access decisions of TLB hits, by entry rkey: bit mmu_allow_bit(acc) is set when a hit may be
    * used as it is (the rights allow the access and a write finds D set); bit 15 marks a row as
    * computed. Rows are computed on first use and cleared whenever the control state changes. */

@@ -1,4 +1,5 @@
-/* walker.c — the page walk: one loop over levels, each bad-PTE rule an early exit, one fault exit. */
+/* walker.c — the page walk: one loop over levels, each bad-PTE rule an early exit, one fault exit.
+ */
 #include "walker.h"
 
 #include <string.h>
@@ -52,15 +53,17 @@ typedef struct ad_write {
   uint64_t addr, val;
 } ad_write_t;
 
-static uint64_t load_pte(const mmu_walk_env_t *env, mmu_walk_t *w, uint64_t addr, int level,
-                         bool *ok) {
+/* The walk's PTE read; a timed read also goes through the latency model. The counters are the
+ * walk's locals (in registers across the calls), written to the record once at the end. */
+static inline uint64_t load_pte(const mmu_walk_env_t *env, mmu_walk_t *w, uint64_t addr, int level,
+                                bool *ok, uint32_t *reads, uint64_t *cyc) {
   uint64_t pte = 0;
   *ok = mmu_mem_read64(env->mem, addr, &pte);
   if (!*ok || !env->timed) return pte;
   int where;
-  w->cyc_walk += mmu_mem_timed_access(env->mem, addr, &where);
+  *cyc += mmu_mem_timed_access(env->mem, addr, &where);
   w->cache_level_hits[where]++;
-  w->reads++;
+  ++*reads;
   w->reads_by_level[level]++;
   return pte;
 }
@@ -71,12 +74,14 @@ void mmu_walk(const mmu_walk_env_t *env, uint64_t root, const mmu_access_t *acc,
    * to start). The outcome (fault, leaf_level, pa, rights, global, dirty) is written once, at the
    * success or at the fault exit. */
   w->pwc_level = -1;
-  w->reads = w->writes = 0;
+  w->writes = 0;
+  uint32_t reads = 0;
+  uint64_t cyc_walk = 0;
   for (int i = 0; i < MMU_MAX_LEVELS; i++)
     w->reads_by_level[i] = 0;
   for (int i = 0; i <= MMU_CACHE_LEVELS; i++)
     w->cache_level_hits[i] = 0;
-  w->cyc_pwc = w->cyc_walk = w->cyc_ad = 0;
+  w->cyc_pwc = w->cyc_ad = 0;
   mmu_fault_kind_t kind = MMU_FAULT_NONE;
   int level = fmt->levels - 1;
   uint64_t table = root, pte = 0, pte_addr = 0;
@@ -96,7 +101,7 @@ void mmu_walk(const mmu_walk_env_t *env, uint64_t root, const mmu_access_t *acc,
     w->cyc_pwc = env->walk_start_latency;
     if (env->pwc) {
       mmu_pwc_entry_t e;
-      w->cyc_pwc += mmu_pwc_latency(env->pwc);
+      w->cyc_pwc += env->pwc_latency;
       int hit = mmu_pwc_lookup(env->pwc, acc->va, acc->asid, &e);
       if (hit > 0) {
         table = e.next_table;
@@ -121,7 +126,7 @@ void mmu_walk(const mmu_walk_env_t *env, uint64_t root, const mmu_access_t *acc,
   for (;; level--) {
     bool ok, leaf;
     pte_addr = table + 8u * mmu_va_index(acc->va, level);
-    pte = load_pte(env, w, pte_addr, level, &ok);
+    pte = load_pte(env, w, pte_addr, level, &ok, &reads, &cyc_walk);
     if (!ok) {
       kind = MMU_FAULT_BUS;
       goto fault;
@@ -192,6 +197,8 @@ void mmu_walk(const mmu_walk_env_t *env, uint64_t root, const mmu_access_t *acc,
       w->writes++;
     }
   }
+  w->reads = reads;
+  w->cyc_walk = cyc_walk;
   w->leaf_level = level;
   w->pa = table | (acc->va & (mmu_level_bytes(level) - 1));
   w->rights = rights;
@@ -201,6 +208,8 @@ void mmu_walk(const mmu_walk_env_t *env, uint64_t root, const mmu_access_t *acc,
   return;
 
 fault:
+  w->reads = reads;
+  w->cyc_walk = cyc_walk;
   w->leaf_level = level;
   w->pa = 0;
   w->rights = (mmu_rights_t){false, false, false, false, 0};

@@ -21,7 +21,8 @@ typedef struct mmu_walk_env {
   uint32_t pa_bits;
   uint32_t ad_update_latency;
   uint32_t walk_start_latency;
-  bool timed; /* false: functional walk, no cache/PWC state touched, no A/D writes */
+  uint32_t pwc_latency; /* mmu_pwc_latency(pwc), read once at create; 0 without a PWC */
+  bool timed;           /* false: functional walk, no cache/PWC state touched, no A/D writes */
 } mmu_walk_env_t;
 
 typedef struct mmu_walk {
@@ -87,8 +88,8 @@ static inline mmu_fault_kind_t mmu_check_rights_inline(const mmu_fmt_t *fmt, con
 }
 
 /* mmu_fault_make(f, ..., MMU_FAULT_NONE, acc, level, pte, pte_addr), inlined. */
-static inline void mmu_fault_none(mmu_fault_t *f, const mmu_access_t *acc, int level,
-                                  uint64_t pte, uint64_t pte_addr) {
+static inline void mmu_fault_none(mmu_fault_t *f, const mmu_access_t *acc, int level, uint64_t pte,
+                                  uint64_t pte_addr) {
   f->kind = MMU_FAULT_NONE;
   f->va = acc->va;
   f->op = acc->op;
