@@ -178,6 +178,7 @@ void mmu_core_translate_rest(mmu_t *m, const mmu_access_t *acc, mmu_result_t *ou
                           .dirty = w.dirty,
                           .pkey = w.rights.pkey,
                           .level = (int8_t)w.leaf_level};
+    ne.rkey = mmu_tlb_rkey(ne.r, ne.w, ne.x, ne.u, ne.dirty, ne.pkey);
     mmu_result_from_entry(out, &ne, acc->va);
     out->where = MMU_HIT_WALK;
     if (timed && e) { /* D-bit assist: the entries are there, replaced in place */

@@ -94,7 +94,7 @@ static inline void entry_copy(mmu_tlb_entry_t *d, const mmu_tlb_entry_t *s) {
   d->r = s->r, d->w = s->w, d->x = s->x, d->u = s->u, d->dirty = s->dirty;
   d->pkey = s->pkey;
   d->level = s->level;
-  d->rkey = mmu_tlb_rkey(s->r, s->w, s->x, s->u, s->dirty, s->pkey);
+  d->rkey = s->rkey;
 }
 
 /* Invalid ways have stamp 0 and valid ones a positive stamp (mmu_tlb_hit, fill_at), so the first

@@ -15,8 +15,9 @@ typedef struct mmu_tlb_entry {
   bool r, w, x, u, dirty;
   uint8_t pkey;
   int8_t level; /* leaf level the walk found */
-  /* The rights and D bit packed by mmu_tlb_fill (r, w<<1, x<<2, u<<3, dirty<<4, pkey<<5): the row
-   * of the MMU's access-decision table (struct mmu's allow) that a hit looks up. */
+  /* The rights and D bit packed by mmu_tlb_rkey (r, w<<1, x<<2, u<<3, dirty<<4, pkey<<5): the row
+   * of the MMU's access-decision table (struct mmu's allow) that a hit looks up. Set by whoever
+   * builds the entry (the walk, once for both TLBs it fills); a fill copies it. */
   uint16_t rkey;
   /* Internal. LRU: the TLB clock at the entry's last access, 0 while invalid (the hit path
    * stamps the entry it holds, with no index arithmetic). */
