@@ -56,10 +56,10 @@ typedef struct ad_write {
 /* The walk's PTE read; a timed read also goes through the latency model. The counters are the
  * walk's locals (in registers across the calls), written to the record once at the end. */
 static inline uint64_t load_pte(const mmu_walk_env_t *env, mmu_walk_t *w, uint64_t addr, int level,
-                                bool *ok, uint32_t *reads, uint64_t *cyc) {
+                                bool *ok, uint32_t *reads, uint64_t *cyc, bool timed) {
   uint64_t pte = 0;
   *ok = mmu_mem_read64(env->mem, addr, &pte);
-  if (!*ok || !env->timed) return pte;
+  if (!*ok || !timed) return pte;
   int where;
   *cyc += mmu_mem_timed_access(env->mem, addr, &where);
   w->cache_level_hits[where]++;
@@ -68,7 +68,11 @@ static inline uint64_t load_pte(const mmu_walk_env_t *env, mmu_walk_t *w, uint64
   return pte;
 }
 
-void mmu_walk(const mmu_walk_env_t *env, uint64_t root, const mmu_access_t *acc, mmu_walk_t *w) {
+/* The walk, for every format and both kinds; mmu_walk instantiates it with timed and x86 as
+ * constants, so that each of the four copies drops the tests that do not concern it. */
+static inline __attribute__((always_inline)) void walk_core(const mmu_walk_env_t *env,
+                                                            uint64_t root, const mmu_access_t *acc,
+                                                            mmu_walk_t *w, bool timed, bool x86) {
   const mmu_fmt_t *fmt = env->fmt;
   /* The counters, field by field rather than memset (a ~170-byte memset becomes `rep stos`, slow
    * to start). The outcome (fault, leaf_level, pa, rights, global, dirty) is written once, at the
@@ -97,7 +101,7 @@ void mmu_walk(const mmu_walk_env_t *env, uint64_t root, const mmu_access_t *acc,
     level = -1;
     goto fault;
   }
-  if (env->timed) {
+  if (timed) {
     w->cyc_pwc = env->walk_start_latency;
     if (env->pwc) {
       mmu_pwc_entry_t e;
@@ -117,7 +121,7 @@ void mmu_walk(const mmu_walk_env_t *env, uint64_t root, const mmu_access_t *acc,
    * (superpages, faults, RISC-V) goes through the full decoder and the rules. The reserved bits
    * depend only on pa_bits and EFER.NXE, so the mask is made once per walk, not per entry. */
   uint64_t x86_check = 0, x86_addr = 0;
-  if (fmt->x86) {
+  if (x86) {
     uint64_t pa_mask = (1ull << env->pa_bits) - 1; /* pa_bits <= 52 */
     x86_check = (((1ull << 52) - 1) & ~pa_mask) | (env->ctrl->nxe ? 0 : MMU_X86_NX) | MMU_X86_P;
     x86_addr = pa_mask & ~0xfffull;
@@ -126,12 +130,12 @@ void mmu_walk(const mmu_walk_env_t *env, uint64_t root, const mmu_access_t *acc,
   for (;; level--) {
     bool ok, leaf;
     pte_addr = table + 8u * mmu_va_index(acc->va, level);
-    pte = load_pte(env, w, pte_addr, level, &ok, &reads, &cyc_walk);
+    pte = load_pte(env, w, pte_addr, level, &ok, &reads, &cyc_walk, timed);
     if (!ok) {
       kind = MMU_FAULT_BUS;
       goto fault;
     }
-    if (fmt->x86 && (pte & (level ? x86_check | MMU_X86_PS : x86_check)) == MMU_X86_P) {
+    if (x86 && (pte & (level ? x86_check | MMU_X86_PS : x86_check)) == MMU_X86_P) {
       leaf = level == 0;
       table = pte & x86_addr;
     } else {
@@ -152,20 +156,19 @@ void mmu_walk(const mmu_walk_env_t *env, uint64_t root, const mmu_access_t *acc,
       leaf = d.leaf;
       table = d.addr; /* the next table, or the page frame */
     }
-    if (fmt->x86) {
+    if (x86) {
       /* The entry's bits are its rights, as the decoder reads them (XD with EFER.NXE clear has
        * faulted as reserved); A is set at every level. */
       x86_rights &= pte ^ MMU_X86_NX;
       if (!(pte & MMU_X86_A)) ad[nad++] = (ad_write_t){pte_addr, pte | MMU_X86_A};
     }
     if (leaf) break;
-    if (env->timed && env->pwc)
-      mmu_pwc_fill(env->pwc, level, acc->va, acc->asid, table, x86_rights);
+    if (timed && env->pwc) mmu_pwc_fill(env->pwc, level, acc->va, acc->asid, table, x86_rights);
   }
 
   /* The leaf's fields are read from its bits (what the decoder would return for them); table is
    * now the page frame. */
-  if (fmt->x86)
+  if (x86)
     rights = (mmu_rights_t){true, x86_rights & MMU_X86_RW, x86_rights & MMU_X86_NX,
                             x86_rights & MMU_X86_US, (uint8_t)((pte >> 59) & 15u)};
   else
@@ -176,7 +179,7 @@ void mmu_walk(const mmu_walk_env_t *env, uint64_t root, const mmu_access_t *acc,
   /* Accessed/dirty: x86 always updates in hardware; RISC-V only with Svadu, else it faults. */
   bool dirty = pte & mmu_pte_d_bit(fmt);
   bool need_d = acc->op == MMU_OP_WRITE && !dirty;
-  if (fmt->x86) {
+  if (x86) {
     if (need_d) {
       if (nad && ad[nad - 1].addr == pte_addr)
         ad[nad - 1].val |= MMU_X86_D;
@@ -190,7 +193,7 @@ void mmu_walk(const mmu_walk_env_t *env, uint64_t root, const mmu_access_t *acc,
     }
     ad[nad++] = (ad_write_t){pte_addr, pte | MMU_RV_A | (need_d ? MMU_RV_D : 0)};
   }
-  if (env->timed) {
+  if (timed) {
     for (int i = 0; i < nad; i++) {
       mmu_mem_write64(env->mem, ad[i].addr, ad[i].val);
       w->cyc_ad += env->ad_update_latency + mmu_mem_timed_access(env->mem, ad[i].addr, NULL);
@@ -202,8 +205,8 @@ void mmu_walk(const mmu_walk_env_t *env, uint64_t root, const mmu_access_t *acc,
   w->leaf_level = level;
   w->pa = table | (acc->va & (mmu_level_bytes(level) - 1));
   w->rights = rights;
-  w->global = pte & (fmt->x86 ? (uint64_t)MMU_X86_G : (uint64_t)MMU_RV_G);
-  w->dirty = dirty || (env->timed && acc->op == MMU_OP_WRITE);
+  w->global = pte & (x86 ? (uint64_t)MMU_X86_G : (uint64_t)MMU_RV_G);
+  w->dirty = dirty || (timed && acc->op == MMU_OP_WRITE);
   mmu_fault_none(&w->fault, acc, level, pte, pte_addr);
   return;
 
@@ -220,5 +223,18 @@ fault:
     /* A copy, so that `rights` never has its address taken and stays in registers. */
     mmu_rights_t r = rights;
     if (mmu_pk_denies(fmt, env->ctrl, &r, acc)) w->fault.error_code |= MMU_PFEC_PK;
+  }
+}
+
+void mmu_walk(const mmu_walk_env_t *env, uint64_t root, const mmu_access_t *acc, mmu_walk_t *w) {
+  if (env->fmt->x86) {
+    if (env->timed)
+      walk_core(env, root, acc, w, true, true);
+    else
+      walk_core(env, root, acc, w, false, true);
+  } else if (env->timed) {
+    walk_core(env, root, acc, w, true, false);
+  } else {
+    walk_core(env, root, acc, w, false, false);
   }
 }
