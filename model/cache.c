@@ -26,6 +26,7 @@
  * A direct-mapped level keeps tags only. */
 typedef int8_t v16_t __attribute__((vector_size(16)));
 typedef uint64_t v2x64_t __attribute__((vector_size(16)));
+typedef char v16c_t __attribute__((vector_size(16))); /* the builtin's type */
 
 #define PAD_FP (-1) /* 0xff */
 #define PAD_AGE 0x7f
@@ -60,14 +61,18 @@ static inline int8_t fingerprint(uint64_t line) {
   return (int8_t)(h - (h == 0xff));
 }
 
-/* The index of the first lane of m (lanes 0 or -1) that is set, or -1. Lane i is byte i % 8 of
- * 64-bit half i / 8 counted from the least significant end: a little-endian host (x86-64,
- * AArch64), as is the lookup below. */
-static inline int first_lane(v16_t m) {
-  uint64_t lo = ((v2x64_t)m)[0], hi = ((v2x64_t)m)[1];
-  if (lo) return __builtin_ctzll(lo) >> 3;
-  if (hi) return 8 + (__builtin_ctzll(hi) >> 3);
-  return -1;
+/* Bit i set when lane i of m (lanes 0 or -1) is set: SSE2's pmovmskb, which every x86-64
+ * compiler has, else a portable fallback from the two 64-bit halves of a little-endian host (as
+ * the lookup assumes: lane i is byte i % 8 of half i / 8), where a multiply gathers the eight top
+ * bits of a half into its top byte. The only target-specific code in the file. */
+static inline uint32_t lane_mask(v16_t m) {
+#if defined(__SSE2__)
+  return (uint32_t)__builtin_ia32_pmovmskb128((v16c_t)m);
+#else
+  v2x64_t h = ((v2x64_t)m >> 7) & 0x0101010101010101ull;
+  return (uint32_t)((h[0] * 0x0102040810204080ull) >> 56) |
+         (uint32_t)((h[1] * 0x0102040810204080ull) >> 56) << 8;
+#endif
 }
 
 /* Every set empty: the first block built once (tags 0 = invalid), then copied to every set. */
@@ -132,59 +137,88 @@ void mmu_cache_destroy(mmu_cache_t *c) {
 
 /* Makes the way of age a (in every lane of ab) the most recently used: the younger ways age by
  * one. Per vector one compare, one subtract (a true compare is -1), one compare and a mask. */
-static inline void age_update(v16_t *age, uint32_t groups, v16_t ab) {
-  for (uint32_t g = 0; g < groups; g++) {
-    v16_t v = age[g];
-    age[g] = (v - (v < ab)) & ~(v == ab);
-  }
+static inline v16_t aged(v16_t v, v16_t ab) {
+  return (v - (v < ab)) & ~(v == ab);
 }
 
 /* One level's part of an access to the set at p: true on a hit, which becomes the most recently
  * used line; on a miss the line is put into the way of age ways-1 (an invalid way if any, else
  * the LRU line) as the most recently used. Every level above the one that hits (all of them, for
  * DRAM) is filled and the levels are independent, so filling on the miss is the same as filling
- * after the lookup has ended. Called with a constant groups of 1 for up to 16 ways (every
- * default level), so that the compiler drops the loops. */
-static inline bool access_in(const cache_level_t *l, uint8_t *p, uint64_t want, v16_t fpb,
-                             uint32_t groups) {
-  v16_t *fpv = (v16_t *)p, *age = fpv + groups;
-  uint64_t *tag = (uint64_t *)(age + groups);
-  for (uint32_t g = 0; g < groups; g++) {
-    v2x64_t eq = (v2x64_t)(fpv[g] == fpb);
-    if (!(eq[0] | eq[1])) continue; /* the usual miss: no fingerprint matches */
-    for (uint32_t h = 0; h < 2; h++) {
-      for (uint64_t m = eq[h] & 0x8080808080808080ull; m; m &= m - 1) {
-        uint32_t way = g * 16 + h * 8 + (uint32_t)(__builtin_ctzll(m) >> 3);
-        if (tag[way] == want) {
-          int8_t a = ((const int8_t *)age)[way];
-          if (a) age_update(age, groups, (v16_t){0} + a); /* 0: already the most recent */
-          return true;
-        }
+ * after the lookup has ended. */
+static inline bool access_in(const cache_level_t *l, uint8_t *p, uint64_t want, v16_t fpb) {
+  v16_t *fpv = (v16_t *)p, *age = fpv + l->groups;
+  uint64_t *tag = (uint64_t *)(age + l->groups);
+  for (uint32_t g = 0; g < l->groups; g++) {
+    for (uint32_t m = lane_mask(fpv[g] == fpb); m; m &= m - 1) {
+      uint32_t way = g * 16 + (uint32_t)__builtin_ctz(m);
+      if (tag[way] == want) {
+        int8_t a = ((const int8_t *)age)[way];
+        if (a) /* 0: already the most recent */
+          for (uint32_t h = 0; h < l->groups; h++)
+            age[h] = aged(age[h], (v16_t){0} + a);
+        return true;
       }
     }
   }
-  for (uint32_t g = 0; g < groups; g++) {
+  for (uint32_t g = 0; g < l->groups; g++) {
     v16_t victim = age[g] == l->oldest;
-    int lane = first_lane(victim);
-    if (lane >= 0) {
+    uint32_t m = lane_mask(victim);
+    if (m) {
       fpv[g] = (fpv[g] & ~victim) | (fpb & victim);
-      tag[g * 16 + (uint32_t)lane] = want;
+      tag[g * 16 + (uint32_t)__builtin_ctz(m)] = want;
       break;
     }
   }
-  age_update(age, groups, l->oldest);
+  for (uint32_t g = 0; g < l->groups; g++)
+    age[g] = aged(age[g], l->oldest);
   return false;
 }
 
-static inline bool level_access(const cache_level_t *l, uint64_t line, uint64_t want, v16_t fpb) {
-  uint8_t *p = l->sets_mem + (l->pow2 ? line & l->mask : line % l->sets) * l->block;
-  if (l->ways == 1) { /* direct mapped: no choice, no ages */
-    uint64_t *tag = (uint64_t *)p;
-    bool hit = *tag == want;
-    *tag = want;
-    return hit;
+/* access_in for a level of c->simple: one vector of each kind, the set's vectors kept in
+ * registers. The ages are a permutation, so exactly one lane is the victim. */
+static inline bool access16(const cache_level_t *l, uint64_t line, uint64_t want, v16_t fpb) {
+  uint8_t *p = l->sets_mem + (line & l->mask) * l->block;
+  v16_t *fpv = (v16_t *)p, *agev = fpv + 1;
+  uint64_t *tag = (uint64_t *)(agev + 1);
+  v16_t fp = *fpv, age = *agev;
+  for (uint32_t m = lane_mask(fp == fpb); m; m &= m - 1) {
+    uint32_t way = (uint32_t)__builtin_ctz(m);
+    if (tag[way] == want) {
+      int8_t a = ((const int8_t *)agev)[way];
+      if (a) *agev = aged(age, (v16_t){0} + a); /* 0: already the most recent */
+      return true;
+    }
   }
-  return l->groups == 1 ? access_in(l, p, want, fpb, 1) : access_in(l, p, want, fpb, l->groups);
+  v16_t victim = age == l->oldest;
+  *fpv = (fp & ~victim) | (fpb & victim);
+  tag[__builtin_ctz(lane_mask(victim))] = want;
+  *agev = (age - (age < l->oldest)) & ~victim; /* aged(age, l->oldest) */
+  return false;
+}
+
+/* The access loop for caches that are not c->simple, out of line so that the simple loop keeps
+ * few registers to save. */
+static __attribute__((noinline)) uint32_t access_general(mmu_cache_t *c, uint64_t line,
+                                                         int *level_out) {
+  uint64_t want = line + 1;
+  v16_t fpb = (v16_t){0} + fingerprint(line);
+  c->last = c->nlevels ? want : 0;
+  int hit = 0;
+  for (; hit < c->nlevels; hit++) {
+    const cache_level_t *l = &c->level[hit];
+    uint8_t *p = l->sets_mem + (l->pow2 ? line & l->mask : line % l->sets) * l->block;
+    if (l->ways == 1) { /* direct mapped: no choice, no ages */
+      uint64_t *tag = (uint64_t *)p;
+      bool h = *tag == want;
+      *tag = want;
+      if (h) break;
+    } else if (access_in(l, p, want, fpb)) {
+      break;
+    }
+  }
+  if (level_out) *level_out = hit < c->nlevels ? hit : MMU_CACHE_LEVELS;
+  return hit < c->nlevels ? c->level[hit].latency : c->dram_latency;
 }
 
 uint32_t mmu_cache_access(mmu_cache_t *c, uint64_t pa, int *level_out) {
@@ -193,25 +227,18 @@ uint32_t mmu_cache_access(mmu_cache_t *c, uint64_t pa, int *level_out) {
     if (level_out) *level_out = 0;
     return c->level[0].latency;
   }
+  if (!c->simple) return access_general(c, line, level_out);
+  c->last = want;
   v16_t fpb = (v16_t){0} + fingerprint(line);
-  int hit = 0;
-  if (c->simple) {
-    c->last = want;
-    for (; hit < c->nlevels; hit++) {
-      const cache_level_t *l = &c->level[hit];
-      if (access_in(l, l->sets_mem + (line & l->mask) * l->block, want, fpb, 1)) {
-        if (level_out) *level_out = hit;
-        return l->latency;
-      }
+  for (int hit = 0; hit < c->nlevels; hit++) {
+    const cache_level_t *l = &c->level[hit];
+    if (access16(l, line, want, fpb)) {
+      if (level_out) *level_out = hit;
+      return l->latency;
     }
-    if (level_out) *level_out = MMU_CACHE_LEVELS;
-    return c->dram_latency;
   }
-  c->last = c->nlevels ? want : 0;
-  while (hit < c->nlevels && !level_access(&c->level[hit], line, want, fpb))
-    hit++;
-  if (level_out) *level_out = hit < c->nlevels ? hit : MMU_CACHE_LEVELS;
-  return hit < c->nlevels ? c->level[hit].latency : c->dram_latency;
+  if (level_out) *level_out = MMU_CACHE_LEVELS;
+  return c->dram_latency;
 }
 
 void mmu_cache_flush(mmu_cache_t *c) {
