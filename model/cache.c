@@ -24,9 +24,8 @@
  * line gets, and age 0x7f, which neither an update nor the victim search changes or picks. Host
  * memory per line: 8 bytes of tag plus 32 bytes per set and 16 ways (the 32 MiB LLC model: 5 MiB).
  * A direct-mapped level keeps tags only. */
-typedef int8_t v16_t __attribute__((vector_size(16)));
+typedef mmu_v16_t v16_t;
 typedef uint64_t v2x64_t __attribute__((vector_size(16)));
-typedef char v16c_t __attribute__((vector_size(16))); /* the builtin's type */
 
 #define PAD_FP (-1) /* 0xff */
 #define PAD_AGE 0x7f
@@ -61,20 +60,6 @@ struct mmu_cache {
 static inline v16_t fingerprints(uint64_t line) {
   uint64_t b = ((line * 0x9e3779b97f4a7c15ull) >> 57) * 0x0101010101010101ull;
   return (v16_t)(v2x64_t){b, b};
-}
-
-/* Bit i set when lane i of m (lanes 0 or -1) is set: SSE2's pmovmskb, which every x86-64
- * compiler has, else a portable fallback from the two 64-bit halves of a little-endian host (as
- * the lookup assumes: lane i is byte i % 8 of half i / 8), where a multiply gathers the eight top
- * bits of a half into its top byte. The only target-specific code in the file. */
-static inline uint32_t lane_mask(v16_t m) {
-#if defined(__SSE2__)
-  return (uint32_t)__builtin_ia32_pmovmskb128((v16c_t)m);
-#else
-  v2x64_t h = ((v2x64_t)m >> 7) & 0x0101010101010101ull;
-  return (uint32_t)((h[0] * 0x0102040810204080ull) >> 56) |
-         (uint32_t)((h[1] * 0x0102040810204080ull) >> 56) << 8;
-#endif
 }
 
 /* Every set empty: the first block built once (tags 0 = invalid), then copied to every set. */
@@ -152,7 +137,7 @@ static inline bool access_in(const cache_level_t *l, uint8_t *p, uint64_t want, 
   v16_t *fpv = (v16_t *)p, *age = fpv + l->groups;
   uint64_t *tag = (uint64_t *)(age + l->groups);
   for (uint32_t g = 0; g < l->groups; g++) {
-    for (uint32_t m = lane_mask(fpv[g] == fpb); m; m &= m - 1) {
+    for (uint32_t m = mmu_lane_mask(fpv[g] == fpb); m; m &= m - 1) {
       uint32_t way = g * 16 + (uint32_t)__builtin_ctz(m);
       if (tag[way] == want) {
         int8_t a = ((const int8_t *)age)[way];
@@ -165,7 +150,7 @@ static inline bool access_in(const cache_level_t *l, uint8_t *p, uint64_t want, 
   }
   for (uint32_t g = 0; g < l->groups; g++) {
     v16_t victim = age[g] == l->oldest;
-    uint32_t m = lane_mask(victim);
+    uint32_t m = mmu_lane_mask(victim);
     if (m) {
       fpv[g] = (fpv[g] & ~victim) | (fpb & victim);
       tag[g * 16 + (uint32_t)__builtin_ctz(m)] = want;
@@ -184,7 +169,7 @@ static inline bool access16(const cache_level_t *l, uint64_t line, uint64_t want
   v16_t *fpv = (v16_t *)p, *agev = fpv + 1;
   uint64_t *tag = (uint64_t *)(agev + 1);
   v16_t fp = *fpv, age = *agev;
-  uint32_t m = lane_mask(fp == fpb);
+  uint32_t m = mmu_lane_mask(fp == fpb);
   for (; __builtin_expect(m != 0, 0); m &= m - 1) { /* the usual miss: no fingerprint matches */
     uint32_t way = (uint32_t)__builtin_ctz(m);
     if (tag[way] == want) {
@@ -195,7 +180,7 @@ static inline bool access16(const cache_level_t *l, uint64_t line, uint64_t want
   }
   v16_t victim = age == l->oldest;
   *fpv = (fp & ~victim) | (fpb & victim);
-  tag[(uint32_t)__builtin_ctz(lane_mask(victim))] = want;
+  tag[(uint32_t)__builtin_ctz(mmu_lane_mask(victim))] = want;
   *agev = (age - (age < l->oldest)) & ~victim; /* aged(age, l->oldest) */
   return false;
 }

@@ -7,6 +7,27 @@
 
 #define MMU_LINE_BYTES 64u
 
+/* Sixteen bytes as one vector (GCC vector extensions: SSE2 on x86-64, NEON on Arm), for the
+ * caches here and the page-walk caches' ASID search. */
+typedef int8_t mmu_v16_t __attribute__((vector_size(16)));
+
+/* Bit i set when byte lane i of m (lanes 0 or -1, e.g. a compare's result) is set: SSE2's
+ * pmovmskb, which every x86-64 compiler has, else a portable fallback from the two 64-bit halves
+ * of a little-endian host (lane i is byte i % 8 of half i / 8, as the callers assume), where a
+ * multiply gathers the eight top bits of a half into its top byte. The only target-specific code
+ * of the model. */
+static inline uint32_t mmu_lane_mask(mmu_v16_t m) {
+#if defined(__SSE2__)
+  typedef char v16c_t __attribute__((vector_size(16))); /* the builtin's type */
+  return (uint32_t)__builtin_ia32_pmovmskb128((v16c_t)m);
+#else
+  typedef uint64_t v2x64_t __attribute__((vector_size(16)));
+  v2x64_t h = ((v2x64_t)m >> 7) & 0x0101010101010101ull;
+  return (uint32_t)((h[0] * 0x0102040810204080ull) >> 56) |
+         (uint32_t)((h[1] * 0x0102040810204080ull) >> 56) << 8;
+#endif
+}
+
 typedef struct mmu_cache mmu_cache_t;
 
 /* Levels after the first disabled one (size_bytes 0) are ignored, as the configuration check
