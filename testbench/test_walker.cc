@@ -354,3 +354,129 @@ TEST(WalkerRiscv, NonLeafWithAccessedBitIsReserved) {
 }
 
 } // namespace
+
+// ---- page-walk caches against a reference model -------------------------------------------
+
+extern "C" {
+#include "pwc.h"
+}
+
+#include <list>
+#include <random>
+#include <vector>
+
+namespace {
+
+// Reference: per level and set a list in recency order (front = most recently used), at most
+// ways lines, as the walker uses the caches: a lookup finds the deepest level holding (tag,
+// asid), then the levels below it (those it missed) are filled, deepest last.
+struct RefPwc {
+  struct Line {
+    uint64_t tag;
+    uint16_t asid;
+    mmu_pwc_entry_t e;
+  };
+  struct Level {
+    uint32_t sets = 0, ways = 0;
+    std::vector<std::list<Line>> set;
+  };
+  std::vector<Level> lv;
+  int levels;
+  RefPwc(const mmu_pwc_config_t *c, int levels) : lv(MMU_MAX_LEVELS), levels(levels) {
+    for (int l = 1; l < levels; l++)
+      if (c[l - 1].entries) {
+        lv[l].ways = c[l - 1].ways;
+        lv[l].sets = c[l - 1].entries / c[l - 1].ways;
+        lv[l].set.resize(lv[l].sets);
+      }
+  }
+  std::list<Line> &SetOf(int l, uint64_t va) {
+    uint64_t tag = va >> (12 + 9 * l);
+    return lv[l].set[tag % lv[l].sets];
+  }
+  int Lookup(uint64_t va, uint16_t asid, mmu_pwc_entry_t *out) {
+    for (int l = 1; l < levels; l++) {
+      if (!lv[l].sets) continue;
+      auto &s = SetOf(l, va);
+      uint64_t tag = va >> (12 + 9 * l);
+      for (auto it = s.begin(); it != s.end(); ++it)
+        if (it->tag == tag && it->asid == asid) {
+          Line hit = *it;
+          s.erase(it);
+          s.push_front(hit);
+          *out = hit.e;
+          return l;
+        }
+    }
+    return -1;
+  }
+  void Fill(int l, uint64_t va, uint16_t asid, mmu_pwc_entry_t e) {
+    if (l < 1 || l >= levels || !lv[l].sets) return;
+    auto &s = SetOf(l, va);
+    if (s.size() == lv[l].ways) s.pop_back();
+    s.push_front({va >> (12 + 9 * l), asid, e});
+  }
+  void Invalidate(mmu_inval_t kind, uint16_t asid) {
+    bool all = kind == MMU_INVAL_ALL || kind == MMU_INVAL_NONGLOBAL;
+    for (auto &l : lv)
+      for (auto &s : l.set)
+        s.remove_if([&](const Line &x) { return all || x.asid == asid; });
+  }
+};
+
+// Exact LRU with empty lines filled first, for the shapes the configuration allows: one way, odd
+// ways, more than 8 ways (several age vectors per set), fully associative, sets that are not
+// powers of two, disabled levels, 3 to 5 levels; random addresses that crowd a few sets, a few
+// ASIDs (0xffff among them), and invalidations of every kind.
+TEST(WalkerPwc, PageWalkCachesAreExactLruForEveryShape) {
+  struct Shape {
+    int levels;
+    mmu_pwc_config_t c[MMU_PWC_LEVELS];
+  };
+  const Shape shapes[] = {
+      {4, {{32, 4, 2}, {4, 4, 2}, {2, 2, 2}, {2, 2, 2}}},
+      {5, {{24, 3, 1}, {9, 9, 1}, {1, 1, 1}, {20, 5, 1}}},
+      {4, {{64, 64, 1}, {0, 0, 0}, {12, 12, 1}, {0, 0, 0}}},
+      {3, {{48, 16, 1}, {6, 2, 1}, {0, 0, 0}, {0, 0, 0}}},
+      {5, {{7, 1, 1}, {34, 17, 1}, {40, 8, 1}, {3, 3, 1}}},
+  };
+  for (const Shape &sh : shapes) {
+    mmu_pwc_t *p = nullptr;
+    ASSERT_EQ(mmu_pwc_create(sh.c, sh.levels, &p), MMU_OK);
+    RefPwc ref(sh.c, sh.levels);
+    std::mt19937_64 rng(11);
+    const uint16_t asids[] = {1, 2, 0xffff, 0};
+    for (int n = 0; n < 60000; n++) {
+      uint64_t r = rng();
+      if (r % 50 == 0) {
+        auto kind = mmu_inval_t(rng() % (MMU_INVAL_ALL + 1));
+        uint16_t asid = asids[rng() % 4];
+        mmu_pwc_invalidate(p, kind, asid);
+        ref.Invalidate(kind, asid);
+        continue;
+      }
+      // Addresses from a pool that shares low index bits at every level, canonical high halves.
+      uint64_t va = ((rng() % 5) << 21) | ((rng() % 6) << 30) | ((rng() % 7) << 39) |
+                    ((rng() % 3) << 48) | (rng() & 0x1fffff);
+      if (rng() & 1) va |= 0xff00000000000000ull;
+      uint16_t asid = asids[rng() % 4];
+      mmu_pwc_entry_t got{}, want{};
+      int gl = mmu_pwc_lookup(p, va, asid, &got);
+      int wl = ref.Lookup(va, asid, &want);
+      ASSERT_EQ(gl, wl) << "op " << n;
+      if (wl > 0) {
+        ASSERT_EQ(got.next_table, want.next_table) << "op " << n;
+        ASSERT_EQ(got.x86_rights, want.x86_rights) << "op " << n;
+      }
+      int from = wl > 0 ? wl - 1 : sh.levels - 1;
+      for (int l = from; l >= 1; l--) {
+        mmu_pwc_entry_t e{rng(), rng()};
+        mmu_pwc_fill(p, l, va, asid, e.next_table, e.x86_rights);
+        ref.Fill(l, va, asid, e);
+      }
+    }
+    mmu_pwc_destroy(p);
+  }
+}
+
+} // namespace
