@@ -178,14 +178,20 @@ void mmu_pwc_fill(mmu_pwc_t *p, int level, uint64_t va, uint16_t asid, uint64_t 
   lv->asid[line] = asid;
 }
 
-/* Empties a valid line: it becomes the oldest of its set (the older lines one younger), so that
- * empty lines stay older than valid ones. The fields are read before any store. */
-static void drop(pwc_level_t *lv, uint32_t line) {
-  uint32_t set = line / lv->stride, way = line % lv->stride, groups = lv->groups;
+/* Empties a valid line: it becomes the oldest of its set (the lines older than it one younger),
+ * so that empty lines stay older than valid ones. The fields are read before any store. */
+static inline void drop(pwc_level_t *lv, uint32_t line) {
+  uint32_t stride = lv->stride, groups = lv->groups;
+  uint32_t set = line / stride, way = line - set * stride;
   v8i16_t *age = lv->age + set * groups, oldest = lv->oldest;
   int16_t a = ((const int16_t *)age)[way];
   lv->key[line] = PWC_NONE;
   lv->asid[line] = PWC_NO_ASID;
+  if (groups == 1) { /* up to 8 ways: the lane of age a is the line's */
+    v8i16_t v = *age, gone = v == a;
+    *age = ((v + ((v > a) & ~(v > oldest))) & ~gone) | (oldest & gone);
+    return;
+  }
   for (uint32_t g = 0; g < groups; g++) {
     v8i16_t v = age[g];
     age[g] = v + ((v > a) & ~(v > oldest)); /* padding lanes stay */
