@@ -6,15 +6,17 @@
 
 /* The walks' environments (struct mmu's env), made once the blocks exist. */
 static mmu_walk_env_t walk_env_make(mmu_t *m, bool timed) {
-  return (mmu_walk_env_t){.fmt = m->fmt,
-                          .mem = m->mem,
-                          .pwc = timed ? m->pwc : NULL,
-                          .ctrl = &m->ctrl,
-                          .pa_bits = m->cfg.pa_bits,
-                          .ad_update_latency = m->cfg.ad_update_latency,
-                          .walk_start_latency = m->cfg.walk_start_latency,
-                          .pwc_latency = timed && m->pwc ? mmu_pwc_latency(m->pwc) : 0,
-                          .timed = timed};
+  mmu_walk_env_t env = {.fmt = m->fmt,
+                        .mem = m->mem,
+                        .pwc = timed ? m->pwc : NULL,
+                        .ctrl = &m->ctrl,
+                        .pa_bits = m->cfg.pa_bits,
+                        .ad_update_latency = m->cfg.ad_update_latency,
+                        .walk_start_latency = m->cfg.walk_start_latency,
+                        .pwc_latency = timed && m->pwc ? mmu_pwc_latency(m->pwc) : 0,
+                        .timed = timed};
+  mmu_walk_env_pa_masks(&env);
+  return env;
 }
 
 mmu_status_t mmu_core_create(const mmu_config_t *cfg, mmu_t **out) {

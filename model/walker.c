@@ -122,9 +122,8 @@ static inline __attribute__((always_inline)) void walk_core(const mmu_walk_env_t
    * depend only on pa_bits and EFER.NXE, so the mask is made once per walk, not per entry. */
   uint64_t x86_check = 0, x86_addr = 0;
   if (x86) {
-    uint64_t pa_mask = (1ull << env->pa_bits) - 1; /* pa_bits <= 52 */
-    x86_check = (((1ull << 52) - 1) & ~pa_mask) | (env->ctrl->nxe ? 0 : MMU_X86_NX) | MMU_X86_P;
-    x86_addr = pa_mask & ~0xfffull;
+    x86_check = env->x86_rsvd_pa | (env->ctrl->nxe ? 0 : MMU_X86_NX) | MMU_X86_P;
+    x86_addr = env->x86_addr;
   }
 
   for (;; level--) {

@@ -22,7 +22,10 @@ typedef struct mmu_walk_env {
   uint32_t ad_update_latency;
   uint32_t walk_start_latency;
   uint32_t pwc_latency; /* mmu_pwc_latency(pwc), read once at create; 0 without a PWC */
-  bool timed;           /* false: functional walk, no cache/PWC state touched, no A/D writes */
+  /* x86, from pa_bits: the entries' reserved physical-address bits (pa_bits..51) and the mask of
+   * a next table's or page's address (bits 12..pa_bits-1); mmu_walk_env_pa_masks sets them. */
+  uint64_t x86_rsvd_pa, x86_addr;
+  bool timed; /* false: functional walk, no cache/PWC state touched, no A/D writes */
 } mmu_walk_env_t;
 
 typedef struct mmu_walk {
@@ -37,6 +40,13 @@ typedef struct mmu_walk {
   int cache_level_hits[MMU_CACHE_LEVELS + 1]; /* PTE loads by where they hit; last = DRAM */
   uint64_t cyc_pwc, cyc_walk, cyc_ad;
 } mmu_walk_t;
+
+/* Sets env's x86_rsvd_pa and x86_addr from its pa_bits (<= 52). */
+static inline void mmu_walk_env_pa_masks(mmu_walk_env_t *env) {
+  uint64_t pa_mask = (1ull << env->pa_bits) - 1;
+  env->x86_rsvd_pa = ((1ull << 52) - 1) & ~pa_mask;
+  env->x86_addr = pa_mask & ~0xfffull;
+}
 
 void mmu_walk(const mmu_walk_env_t *env, uint64_t root, const mmu_access_t *acc, mmu_walk_t *out);
 
