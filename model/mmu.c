@@ -124,6 +124,13 @@ static void result_start(mmu_result_t *out, const mmu_access_t *acc, mmu_hit_whe
   mmu_fault_none(&out->fault, acc, -1, 0, 0);
 }
 
+/* A D-bit assist's fills, out of line: ne is passed by value so that the walk's copy of it never
+ * has its address taken and stays in registers. */
+static __attribute__((noinline)) void refill(mmu_t *m, mmu_tlb_t *l1, mmu_tlb_entry_t ne) {
+  mmu_tlb_fill(m->stlb, &ne);
+  mmu_tlb_fill(l1, &ne);
+}
+
 void mmu_core_translate_rest(mmu_t *m, const mmu_access_t *acc, mmu_result_t *out, bool timed,
                              mmu_tlb_t *l1, const mmu_tlb_entry_t *e, mmu_fault_kind_t kind,
                              mmu_hit_where_t where, uint64_t tlb_cycles) {
@@ -184,11 +191,12 @@ void mmu_core_translate_rest(mmu_t *m, const mmu_access_t *acc, mmu_result_t *ou
     mmu_result_from_entry(out, &ne, acc->va);
     out->where = MMU_HIT_WALK;
     if (timed && e) { /* D-bit assist: the entries are there, replaced in place */
-      mmu_tlb_fill(m->stlb, &ne);
-      mmu_tlb_fill(l1, &ne);
-    } else if (timed) { /* both TLBs have just missed */
-      mmu_tlb_fill_new(m->stlb, &ne);
-      mmu_tlb_fill_new(l1, &ne);
+      refill(m, l1, ne);
+    } else if (timed) { /* both TLBs have just missed: ne is written straight into both ways */
+      mmu_tlb_entry_t *s2 = mmu_tlb_fill_slot(m->stlb, (mmu_page_size_t)ne.size, ne.vpn);
+      mmu_tlb_entry_t *s1 = mmu_tlb_fill_slot(l1, (mmu_page_size_t)ne.size, ne.vpn);
+      if (s2) mmu_tlb_entry_set(s2, &ne);
+      if (s1) mmu_tlb_entry_set(s1, &ne);
     }
   } else {
     out->pa = 0;

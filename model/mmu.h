@@ -99,7 +99,8 @@ static inline const mmu_tlb_entry_t *mmu_core_l2_lookup(mmu_t *m, mmu_tlb_t *l1,
                                                         mmu_hit_where_t *where,
                                                         uint64_t *tlb_cycles) {
   *tlb_cycles += m->cfg.stlb.latency;
-  const mmu_tlb_entry_t *e = mmu_tlb_lookup_ref(m->stlb, acc->va, acc->asid);
+  /* A miss leaves its set's victim for the walk's fill (see struct mmu_tlb). */
+  const mmu_tlb_entry_t *e = mmu_tlb_lookup_ref_hint(m->stlb, acc->va, acc->asid);
   if (e) {
     *where = MMU_HIT_L2;
     mmu_tlb_fill_new(l1, e); /* the L1 has just missed */

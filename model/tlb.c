@@ -82,23 +82,9 @@ bool mmu_tlb_lookup(mmu_tlb_t *t, uint64_t va, uint16_t asid, mmu_tlb_entry_t *o
   return e != NULL;
 }
 
-/* Field by field: fills copy entries the walk has just built with narrow stores, and a wide
- * copy of such an entry would stall on store forwarding. */
-static inline void entry_copy(mmu_tlb_entry_t *d, const mmu_tlb_entry_t *s) {
-  d->vpn = s->vpn;
-  d->base = s->base;
-  d->asid = s->asid;
-  d->size = s->size;
-  d->valid = true;
-  d->global = s->global;
-  d->r = s->r, d->w = s->w, d->x = s->x, d->u = s->u, d->dirty = s->dirty;
-  d->pkey = s->pkey;
-  d->level = s->level;
-  d->rkey = s->rkey;
-}
-
-/* Invalid ways have stamp 0 and valid ones a positive stamp (mmu_tlb_hit, fill_at), so the first
- * way with the smallest stamp is the first invalid way if there is one, else the LRU way. */
+/* Invalid ways have stamp 0 and valid ones a positive stamp (mmu_tlb_hit, take_way), so the first
+ * way with the smallest stamp is the first invalid way if there is one, else the LRU way.
+ * (mmu_tlb_lookup_ref_hint finds the same way while it probes.) */
 static uint32_t oldest_way(const mmu_tlb_entry_t *e, uint32_t ways, uint64_t *oldest) {
   uint32_t v = 0;
   uint64_t o = e[0].stamp;
@@ -109,12 +95,16 @@ static uint32_t oldest_way(const mmu_tlb_entry_t *e, uint32_t ways, uint64_t *ol
   return v;
 }
 
-static void fill_at(mmu_tlb_t *t, mmu_tlb_array_t *a, uint32_t set, const mmu_tlb_entry_t *in,
-                    int w) {
+/* The way of set `set` that a fill takes (w, or the policy's choice when w < 0), counted, with
+ * the replacement state updated and the entry marked valid; the caller writes the rest. */
+static mmu_tlb_entry_t *take_way(mmu_tlb_t *t, mmu_tlb_array_t *a, uint32_t set, int w) {
   mmu_tlb_entry_t *e = &a->e[set * a->ways];
   if (w < 0) {
     uint64_t oldest;
-    w = (int)oldest_way(e, a->ways, &oldest);
+    if (t->hint_set == e && t->hint_clock == t->clock) /* see struct mmu_tlb */
+      w = (int)(t->hint_way - e), oldest = t->hint_stamp;
+    else
+      w = (int)oldest_way(e, a->ways, &oldest);
     if (oldest) { /* every way valid: the policy's victim */
       if (t->repl == MMU_REPL_PLRU)
         w = (int)plru_victim(&a->plru[set * a->ways], a->ways);
@@ -124,16 +114,18 @@ static void fill_at(mmu_tlb_t *t, mmu_tlb_array_t *a, uint32_t set, const mmu_tl
     }
   }
   if (!e[w].valid) a->nvalid++;
-  entry_copy(&e[w], in);
+  e[w].valid = true;
   t->st.fills++;
   e[w].stamp = ++t->clock;
   if (t->repl == MMU_REPL_PLRU) mmu_tlb_plru_touch(&a->plru[set * a->ways], a->ways, (uint32_t)w);
+  return &e[w];
 }
 
 static void entry_drop(mmu_tlb_t *t, mmu_tlb_array_t *a, mmu_tlb_entry_t *e) {
   e->vpn = MMU_TLB_NO_VPN;
   e->valid = false;
   e->stamp = 0; /* see oldest_way */
+  t->hint_set = NULL;
   a->nvalid--;
   t->st.invalidated++;
 }
@@ -143,13 +135,19 @@ void mmu_tlb_fill(mmu_tlb_t *t, const mmu_tlb_entry_t *in) {
   if (!a->sets) return;
   uint32_t set;
   int w = mmu_tlb_find(a, in->vpn, in->asid, &set); /* replaced in place if present */
-  fill_at(t, a, set, in, w);
+  mmu_tlb_entry_set(take_way(t, a, set, w), in);
 }
 
 void mmu_tlb_fill_new(mmu_tlb_t *t, const mmu_tlb_entry_t *in) {
   mmu_tlb_array_t *a = &t->a[in->size];
   if (!a->sets) return;
-  fill_at(t, a, mmu_tlb_set_of(a, in->vpn), in, -1);
+  mmu_tlb_entry_set(take_way(t, a, mmu_tlb_set_of(a, in->vpn), -1), in);
+}
+
+mmu_tlb_entry_t *mmu_tlb_fill_slot(mmu_tlb_t *t, mmu_page_size_t size, uint64_t vpn) {
+  mmu_tlb_array_t *a = &t->a[size];
+  if (!a->sets) return NULL;
+  return take_way(t, a, mmu_tlb_set_of(a, vpn), -1);
 }
 
 void mmu_tlb_drop(mmu_tlb_t *t, uint64_t va, uint16_t asid) {

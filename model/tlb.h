@@ -52,6 +52,12 @@ struct mmu_tlb {
   uint32_t latency;
   mmu_repl_t repl;
   uint64_t rng, clock;
+  /* The victim that a fill of the 4 KiB set hint_set would scan for, as the last missed probe
+   * (mmu_tlb_lookup_ref_hint) found it on its way: the first way with the smallest stamp, and that
+   * stamp. Exact while clock == hint_clock (every hit and fill advances the clock) and hint_set is
+   * unchanged (every drop clears it), so a walk's fill need not scan the set again. */
+  mmu_tlb_entry_t *hint_set, *hint_way;
+  uint64_t hint_stamp, hint_clock;
   mmu_tlb_stats_t st;
 };
 
@@ -66,6 +72,10 @@ void mmu_tlb_fill(mmu_tlb_t *tlb, const mmu_tlb_entry_t *e);
 /* mmu_tlb_fill when the caller knows that no entry matches (it has just missed in this TLB):
  * no search for one. */
 void mmu_tlb_fill_new(mmu_tlb_t *tlb, const mmu_tlb_entry_t *e);
+/* mmu_tlb_fill_new without the copy: the way that a new entry for vpn of page size `size` takes,
+ * with the fill counted and the replacement state updated; the caller writes the entry there at
+ * once (mmu_tlb_entry_set). NULL (nothing filled) when the TLB has no array of that size. */
+mmu_tlb_entry_t *mmu_tlb_fill_slot(mmu_tlb_t *tlb, mmu_page_size_t size, uint64_t vpn);
 /* Drops the entry that translates va for asid (any size), if present. */
 void mmu_tlb_drop(mmu_tlb_t *tlb, uint64_t va, uint16_t asid);
 void mmu_tlb_invalidate(mmu_tlb_t *tlb, mmu_inval_t kind, uint16_t asid, uint64_t va);
@@ -101,7 +111,8 @@ static inline bool mmu_tlb_match(const mmu_tlb_entry_t *e, uint64_t vpn, uint16_
 }
 
 static inline uint32_t mmu_tlb_set_of(const mmu_tlb_array_t *a, uint64_t vpn) {
-  return (uint32_t)(a->mod ? vpn % a->mod : vpn & a->mask);
+  /* Expected power-of-two: the division is kept off the hit path. */
+  return (uint32_t)(__builtin_expect(a->mod != 0, 0) ? vpn % a->mod : vpn & a->mask);
 }
 
 /* The first way of vpn's set that holds it for asid, or -1. */
@@ -115,11 +126,26 @@ static inline int mmu_tlb_find(const mmu_tlb_array_t *a, uint64_t vpn, uint16_t 
   return -1;
 }
 
-/* Finds the entry that translates va for asid in any page-size array, without touching any
- * state (NULL on a miss), for mmu_tlb_hit. Arrays are probed 4 KiB first, as mmu_tlb_lookup
- * does, so the same entry wins. */
-static inline const mmu_tlb_entry_t *mmu_tlb_peek(const mmu_tlb_t *t, uint64_t va, uint16_t asid) {
-  for (int i = 0; i < MMU_PAGE_SIZES; i++) {
+/* Writes every field of the entry s into d, marked valid (not the replacement state). Field by
+ * field: s is often an entry the walk has just built with narrow stores, and a wide copy of it
+ * would stall on store forwarding. */
+static inline void mmu_tlb_entry_set(mmu_tlb_entry_t *d, const mmu_tlb_entry_t *s) {
+  d->vpn = s->vpn;
+  d->base = s->base;
+  d->asid = s->asid;
+  d->size = s->size;
+  d->valid = true;
+  d->global = s->global;
+  d->r = s->r, d->w = s->w, d->x = s->x, d->u = s->u, d->dirty = s->dirty;
+  d->pkey = s->pkey;
+  d->level = s->level;
+  d->rkey = s->rkey;
+}
+
+/* mmu_tlb_peek from array `first` on. */
+static inline const mmu_tlb_entry_t *mmu_tlb_peek_from(const mmu_tlb_t *t, int first, uint64_t va,
+                                                       uint16_t asid) {
+  for (int i = first; i < MMU_PAGE_SIZES; i++) {
     const mmu_tlb_array_t *a = &t->a[i];
     if (!a->nvalid) continue;
     uint64_t vpn = va >> a->shift;
@@ -128,6 +154,13 @@ static inline const mmu_tlb_entry_t *mmu_tlb_peek(const mmu_tlb_t *t, uint64_t v
       if (mmu_tlb_match(e, vpn, asid)) return e;
   }
   return NULL;
+}
+
+/* Finds the entry that translates va for asid in any page-size array, without touching any
+ * state (NULL on a miss), for mmu_tlb_hit. Arrays are probed 4 KiB first, as mmu_tlb_lookup
+ * does, so the same entry wins. */
+static inline const mmu_tlb_entry_t *mmu_tlb_peek(const mmu_tlb_t *t, uint64_t va, uint16_t asid) {
+  return mmu_tlb_peek_from(t, 0, va, asid);
 }
 
 /* Records a hit on an entry mmu_tlb_peek found: replacement state and statistics. (Lookups and
@@ -153,6 +186,39 @@ static inline const mmu_tlb_entry_t *mmu_tlb_lookup_ref(mmu_tlb_t *t, uint64_t v
     mmu_tlb_hit(t, e);
   else
     t->st.misses++;
+  return e;
+}
+
+/* mmu_tlb_lookup_ref that, on a miss, leaves the 4 KiB set's victim in the hint (struct
+ * mmu_tlb): the miss scans every way of the set anyway, and finding the oldest on the way costs
+ * less than the fill's own scan. For the L2 TLB, which is probed only after an L1 miss. */
+static inline const mmu_tlb_entry_t *mmu_tlb_lookup_ref_hint(mmu_tlb_t *t, uint64_t va,
+                                                             uint16_t asid) {
+  mmu_tlb_array_t *a = &t->a[MMU_PAGE_4K];
+  const mmu_tlb_entry_t *e = NULL;
+  if (a->sets) {
+    uint64_t vpn = va >> 12, oldest = UINT64_MAX;
+    mmu_tlb_entry_t *set = &a->e[mmu_tlb_set_of(a, vpn) * a->ways], *end = set + a->ways;
+    mmu_tlb_entry_t *v = set;
+    for (mmu_tlb_entry_t *w = set; w != end; w++) {
+      if (mmu_tlb_match(w, vpn, asid)) {
+        e = w;
+        goto found;
+      }
+      if (w->stamp < oldest) oldest = w->stamp, v = w; /* the first smallest, as oldest_way */
+    }
+    t->hint_set = set;
+    t->hint_way = v;
+    t->hint_stamp = oldest;
+    t->hint_clock = t->clock;
+  }
+  e = mmu_tlb_peek_from(t, MMU_PAGE_4K + 1, va, asid);
+  if (!e) {
+    t->st.misses++;
+    return NULL;
+  }
+found:
+  mmu_tlb_hit(t, e);
   return e;
 }
 

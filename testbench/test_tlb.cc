@@ -207,6 +207,84 @@ TEST(Tlb, LruMatchesAReferenceModel) {
   }
 }
 
+// The victim a missed probe leaves for the next fill (mmu_tlb_lookup_ref_hint) must be exactly
+// the one the fill would have found: twin TLBs, one probed with the hint and filled through it,
+// one without, hold the same entries in the same ways under every policy, whatever comes between
+// the probe and the fill (hits, other fills, 2 MiB fills, drops, invalidations).
+TEST(Tlb, MissHintChoosesTheVictimTheFillWouldScanFor) {
+  for (mmu_repl_t repl : {MMU_REPL_LRU, MMU_REPL_PLRU, MMU_REPL_RANDOM})
+    for (uint32_t sets : {1u, 3u, 4u}) {
+      mmu_tlb_config_t c{};
+      c.size[MMU_PAGE_4K] = {sets, 4};
+      c.size[MMU_PAGE_2M] = {1, 2};
+      c.latency = 1;
+      c.repl = repl;
+      mmu_tlb_t *h = nullptr, *p = nullptr;
+      ASSERT_EQ(mmu_tlb_create(&c, 5, &h), MMU_OK);
+      ASSERT_EQ(mmu_tlb_create(&c, 5, &p), MMU_OK);
+      uint64_t x = 0x9e3779b97f4a7c15ull, missed = 0;
+      const uint64_t range = sets * 4 * 2 + 3;
+      for (int step = 0; step < 20000; step++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        uint64_t v = x % range;
+        bool present = mmu_tlb_way_of(p, MMU_PAGE_4K, v << 12, 1) >= 0;
+        switch ((x >> 40) % 8) {
+        case 0:
+        case 1:
+        case 2: { // probe: the hinted and the plain lookup agree
+          bool hit = mmu_tlb_lookup_ref_hint(h, v << 12, 1) != nullptr;
+          ASSERT_EQ(hit, mmu_tlb_lookup_ref(p, v << 12, 1) != nullptr);
+          if (!hit) missed = v;
+          break;
+        }
+        case 3:
+        case 4: // the fill of the last miss, through the hint when it is still exact
+          if (mmu_tlb_way_of(p, MMU_PAGE_4K, missed << 12, 1) < 0 &&
+              mmu_tlb_peek(p, missed << 12, 1) == nullptr) {
+            mmu_tlb_entry_t e = Entry(missed);
+            mmu_tlb_entry_t *s = mmu_tlb_fill_slot(h, MMU_PAGE_4K, missed);
+            ASSERT_NE(s, nullptr);
+            mmu_tlb_entry_set(s, &e);
+            mmu_tlb_fill_new(p, &e);
+          }
+          break;
+        case 5: { // a 2 MiB fill
+          mmu_tlb_entry_t e = Entry(v % 3 + 1);
+          e.size = MMU_PAGE_2M;
+          mmu_tlb_fill(h, &e);
+          mmu_tlb_fill(p, &e);
+          break;
+        }
+        case 6:
+          mmu_tlb_drop(h, v << 12, 1);
+          mmu_tlb_drop(p, v << 12, 1);
+          break;
+        default:
+          if (present && (x >> 20) % 16 == 0) {
+            mmu_tlb_invalidate(h, MMU_INVAL_ALL, 0, 0);
+            mmu_tlb_invalidate(p, MMU_INVAL_ALL, 0, 0);
+          } else {
+            mmu_tlb_entry_t e = Entry(v);
+            mmu_tlb_fill(h, &e);
+            mmu_tlb_fill(p, &e);
+          }
+        }
+        for (uint64_t u = 0; u < range; u++)
+          ASSERT_EQ(mmu_tlb_way_of(h, MMU_PAGE_4K, u << 12, 1),
+                    mmu_tlb_way_of(p, MMU_PAGE_4K, u << 12, 1))
+              << "repl " << repl << " sets " << sets << " step " << step << " vpn " << u;
+      }
+      mmu_tlb_stats_t a, b;
+      mmu_tlb_stats(h, &a);
+      mmu_tlb_stats(p, &b);
+      EXPECT_EQ(a.fills, b.fills);
+      EXPECT_EQ(a.evictions, b.evictions);
+      EXPECT_EQ(a.misses, b.misses);
+      mmu_tlb_destroy(h);
+      mmu_tlb_destroy(p);
+    }
+}
+
 TEST(Tlb, LookupsAreHitsPlusMisses) {
   Tlb t(MMU_REPL_LRU);
   mmu_tlb_entry_t e = Entry(7);
