@@ -124,27 +124,41 @@ static void result_start(mmu_result_t *out, const mmu_access_t *acc, mmu_hit_whe
   mmu_fault_none(&out->fault, acc, -1, 0, 0);
 }
 
-/* A D-bit assist's fills, out of line: ne is passed by value so that the walk's copy of it never
- * has its address taken and stays in registers. */
-static __attribute__((noinline)) void refill(mmu_t *m, mmu_tlb_t *l1, mmu_tlb_entry_t ne) {
-  mmu_tlb_fill(m->stlb, &ne);
-  mmu_tlb_fill(l1, &ne);
+/* The statistics and cycle totals of a finished translation (timed). */
+static inline void result_count(mmu_t *m, const mmu_result_t *out) {
+  m->st.cycles.tlb += out->cycles.tlb;
+  m->st.cycles.pwc += out->cycles.pwc;
+  m->st.cycles.walk += out->cycles.walk;
+  m->st.cycles.ad += out->cycles.ad;
+  if (out->fault.kind != MMU_FAULT_NONE) {
+    m->st.faults++;
+    m->st.faults_by_kind[out->fault.kind]++;
+  }
 }
 
-void mmu_core_translate_rest(mmu_t *m, const mmu_access_t *acc, mmu_result_t *out, bool timed,
-                             mmu_tlb_t *l1, const mmu_tlb_entry_t *e, mmu_fault_kind_t kind,
-                             mmu_hit_where_t where, uint64_t tlb_cycles) {
-  if (e) {
-    if (kind != MMU_FAULT_NONE) {
-      result_start(out, acc, where, tlb_cycles);
-      tlb_fault(m, acc, e, kind, out);
-      goto done;
-    }
-    /* A write through an entry with D clear: re-walk to set D (x86 microcode assist). */
-    m->st.dirty_assists++;
-  }
+/* Writes the entry that walk w built for acc into the TLB way d (which the fill has marked
+ * valid): straight from the walk record, so that no entry is built on the stack and copied. */
+static inline void entry_from_walk(mmu_tlb_entry_t *d, const mmu_walk_t *w, const mmu_access_t *acc,
+                                   uint64_t vpn, uint64_t base, uint16_t rkey) {
+  d->vpn = vpn;
+  d->base = base;
+  d->asid = acc->asid;
+  d->size = (uint8_t)w->leaf_level;
+  d->global = w->global;
+  d->r = w->rights.r, d->w = w->rights.w, d->x = w->rights.x, d->u = w->rights.u;
+  d->dirty = w->dirty;
+  d->pkey = w->rights.pkey;
+  d->level = (int8_t)w->leaf_level;
+  d->rkey = rkey;
+}
 
-  /* A walk: every field of the result is written once, below (no result_start). */
+/* A walk after both TLBs missed (e NULL) or for a D-bit assist (e the hit entry), with its fills
+ * and the whole result. Inlined into its two callers, so that the common one (timed, e NULL,
+ * from mmu_core_translate_l1_missed) is specialised. */
+static inline void translate_walk(mmu_t *m, const mmu_access_t *acc, mmu_result_t *out, bool timed,
+                                  mmu_tlb_t *l1, const mmu_tlb_entry_t *e, mmu_hit_where_t where,
+                                  uint64_t tlb_cycles) {
+  /* Every field of the result is written once, below (no result_start). */
   const mmu_walk_env_t *env = walk_env(m, timed);
   mmu_walk_t w;
   if (m->walk_fn && timed)
@@ -159,6 +173,7 @@ void mmu_core_translate_rest(mmu_t *m, const mmu_access_t *acc, mmu_result_t *ou
   out->cycles.pwc = w.cyc_pwc;
   out->cycles.walk = w.cyc_walk;
   out->cycles.ad = w.cyc_ad;
+  out->cycles.total = tlb_cycles + w.cyc_pwc + w.cyc_walk + w.cyc_ad;
   if (timed) {
     m->st.walks += w.fault.kind != MMU_FAULT_NONCANONICAL;
     m->st.walk_reads += w.reads;
@@ -174,29 +189,26 @@ void mmu_core_translate_rest(mmu_t *m, const mmu_access_t *acc, mmu_result_t *ou
     }
   }
   if (w.fault.kind == MMU_FAULT_NONE) {
-    mmu_tlb_entry_t ne = {.vpn = acc->va >> (12 + 9 * w.leaf_level),
-                          .base = w.pa & ~(mmu_level_bytes(w.leaf_level) - 1),
-                          .asid = acc->asid,
-                          .size = (uint8_t)w.leaf_level,
-                          .valid = true,
-                          .global = w.global,
-                          .r = w.rights.r,
-                          .w = w.rights.w,
-                          .x = w.rights.x,
-                          .u = w.rights.u,
-                          .dirty = w.dirty,
-                          .pkey = w.rights.pkey,
-                          .level = (int8_t)w.leaf_level};
-    ne.rkey = mmu_tlb_rkey(ne.r, ne.w, ne.x, ne.u, ne.dirty, ne.pkey);
-    mmu_result_from_entry(out, &ne, acc->va);
+    mmu_page_size_t size = (mmu_page_size_t)w.leaf_level;
+    int shift = mmu_page_shift(size);
+    uint64_t vpn = acc->va >> shift, base = w.pa & ~(mmu_level_bytes(w.leaf_level) - 1);
+    out->pa = base | (acc->va & ((1ull << shift) - 1));
+    out->size = size;
+    out->writable = w.rights.w;
+    out->user = w.rights.u;
+    out->executable = w.rights.x;
     out->where = MMU_HIT_WALK;
+    uint16_t rkey =
+        mmu_tlb_rkey(w.rights.r, w.rights.w, w.rights.x, w.rights.u, w.dirty, w.rights.pkey);
     if (timed && e) { /* D-bit assist: the entries are there, replaced in place */
-      refill(m, l1, ne);
-    } else if (timed) { /* both TLBs have just missed: ne is written straight into both ways */
-      mmu_tlb_entry_t *s2 = mmu_tlb_fill_slot(m->stlb, (mmu_page_size_t)ne.size, ne.vpn);
-      mmu_tlb_entry_t *s1 = mmu_tlb_fill_slot(l1, (mmu_page_size_t)ne.size, ne.vpn);
-      if (s2) mmu_tlb_entry_set(s2, &ne);
-      if (s1) mmu_tlb_entry_set(s1, &ne);
+      mmu_tlb_entry_t ne = {.vpn = vpn, .valid = true};
+      entry_from_walk(&ne, &w, acc, vpn, base, rkey);
+      mmu_tlb_fill(m->stlb, &ne);
+      mmu_tlb_fill(l1, &ne);
+    } else if (timed) { /* both TLBs have just missed: the ways are written in place */
+      mmu_tlb_entry_t *d = mmu_tlb_fill_slot(m->stlb, size, vpn);
+      if (d) entry_from_walk(d, &w, acc, vpn, base, rkey);
+      if ((d = mmu_tlb_fill_slot(l1, size, vpn))) entry_from_walk(d, &w, acc, vpn, base, rkey);
     }
   } else {
     out->pa = 0;
@@ -204,21 +216,30 @@ void mmu_core_translate_rest(mmu_t *m, const mmu_access_t *acc, mmu_result_t *ou
     out->where = where;
     out->writable = out->user = out->executable = false;
   }
-
-done:
-  out->cycles.total = out->cycles.tlb + out->cycles.pwc + out->cycles.walk + out->cycles.ad;
   if (!timed) {
     out->cycles = (mmu_cycles_t){0, 0, 0, 0, 0};
     return;
   }
-  m->st.cycles.tlb += out->cycles.tlb;
-  m->st.cycles.pwc += out->cycles.pwc;
-  m->st.cycles.walk += out->cycles.walk;
-  m->st.cycles.ad += out->cycles.ad;
-  if (out->fault.kind != MMU_FAULT_NONE) {
-    m->st.faults++;
-    m->st.faults_by_kind[out->fault.kind]++;
+  result_count(m, out);
+}
+
+void mmu_core_translate_rest(mmu_t *m, const mmu_access_t *acc, mmu_result_t *out, bool timed,
+                             mmu_tlb_t *l1, const mmu_tlb_entry_t *e, mmu_fault_kind_t kind,
+                             mmu_hit_where_t where, uint64_t tlb_cycles) {
+  if (e && kind != MMU_FAULT_NONE) {
+    result_start(out, acc, where, tlb_cycles);
+    tlb_fault(m, acc, e, kind, out);
+    out->cycles.total = out->cycles.tlb + out->cycles.pwc + out->cycles.walk + out->cycles.ad;
+    if (!timed) {
+      out->cycles = (mmu_cycles_t){0, 0, 0, 0, 0};
+      return;
+    }
+    result_count(m, out);
+    return;
   }
+  /* A write through an entry with D clear: re-walk to set D (x86 microcode assist). */
+  if (e) m->st.dirty_assists++;
+  translate_walk(m, acc, out, timed, l1, e, where, tlb_cycles);
 }
 
 mmu_status_t mmu_core_translate_l1_missed(mmu_t *m, const mmu_access_t *acc, mmu_result_t *out) {
@@ -233,7 +254,10 @@ mmu_status_t mmu_core_translate_l1_missed(mmu_t *m, const mmu_access_t *acc, mmu
   mmu_hit_where_t where = MMU_HIT_NONE;
   uint64_t tlb_cycles = acc->op == MMU_OP_EXEC ? m->cfg.itlb.latency : m->cfg.dtlb.latency;
   const mmu_tlb_entry_t *e = mmu_core_l2_lookup(m, l1, acc, &where, &tlb_cycles);
-  mmu_core_translate_hit(m, acc, out, true, l1, e, where, tlb_cycles);
+  if (!e) /* both TLBs missed: the walk, specialised (mmu_core_translate_hit would go there) */
+    translate_walk(m, acc, out, true, l1, NULL, MMU_HIT_NONE, tlb_cycles);
+  else
+    mmu_core_translate_hit(m, acc, out, true, l1, e, where, tlb_cycles);
   return MMU_OK;
 }
 
