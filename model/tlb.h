@@ -200,6 +200,7 @@ static inline const mmu_tlb_entry_t *mmu_tlb_lookup_ref_hint(mmu_tlb_t *t, uint6
     uint64_t vpn = va >> 12, oldest = UINT64_MAX;
     mmu_tlb_entry_t *set = &a->e[mmu_tlb_set_of(a, vpn) * a->ways], *end = set + a->ways;
     mmu_tlb_entry_t *v = set;
+#pragma GCC unroll 4
     for (mmu_tlb_entry_t *w = set; w != end; w++) {
       if (mmu_tlb_match(w, vpn, asid)) {
         e = w;
