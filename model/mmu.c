@@ -136,20 +136,26 @@ static inline void result_count(mmu_t *m, const mmu_result_t *out) {
   }
 }
 
-/* Writes the entry that walk w built for acc into the TLB way d (which the fill has marked
- * valid): straight from the walk record, so that no entry is built on the stack and copied. */
-static inline void entry_from_walk(mmu_tlb_entry_t *d, const mmu_walk_t *w, const mmu_access_t *acc,
-                                   uint64_t vpn, uint64_t base, uint16_t rkey) {
+/* What a walk caches in a TLB entry beyond vpn and base, read out of the walk record once. */
+typedef struct walk_meta {
+  uint16_t asid, rkey;
+  uint8_t size, pkey;
+  bool global, r, w, x, u, dirty;
+} walk_meta_t;
+
+/* Writes the entry that a walk built into the TLB way d (which the fill has marked valid):
+ * straight from registers, so that no entry is built on the stack and copied. */
+static inline void entry_from_walk(mmu_tlb_entry_t *d, uint64_t vpn, uint64_t base, walk_meta_t k) {
   d->vpn = vpn;
   d->base = base;
-  d->asid = acc->asid;
-  d->size = (uint8_t)w->leaf_level;
-  d->global = w->global;
-  d->r = w->rights.r, d->w = w->rights.w, d->x = w->rights.x, d->u = w->rights.u;
-  d->dirty = w->dirty;
-  d->pkey = w->rights.pkey;
-  d->level = (int8_t)w->leaf_level;
-  d->rkey = rkey;
+  d->asid = k.asid;
+  d->size = k.size;
+  d->global = k.global;
+  d->r = k.r, d->w = k.w, d->x = k.x, d->u = k.u;
+  d->dirty = k.dirty;
+  d->pkey = k.pkey;
+  d->level = (int8_t)k.size;
+  d->rkey = k.rkey;
 }
 
 /* A walk after both TLBs missed (e NULL) or for a D-bit assist (e the hit entry), with its fills
@@ -200,15 +206,17 @@ static inline void translate_walk(mmu_t *m, const mmu_access_t *acc, mmu_result_
     out->where = MMU_HIT_WALK;
     uint16_t rkey =
         mmu_tlb_rkey(w.rights.r, w.rights.w, w.rights.x, w.rights.u, w.dirty, w.rights.pkey);
+    walk_meta_t k = {acc->asid,  rkey,       (uint8_t)size, w.rights.pkey, w.global,
+                     w.rights.r, w.rights.w, w.rights.x,    w.rights.u,    w.dirty};
     if (timed && e) { /* D-bit assist: the entries are there, replaced in place */
-      mmu_tlb_entry_t ne = {.vpn = vpn, .valid = true};
-      entry_from_walk(&ne, &w, acc, vpn, base, rkey);
+      mmu_tlb_entry_t ne = {.valid = true};
+      entry_from_walk(&ne, vpn, base, k);
       mmu_tlb_fill(m->stlb, &ne);
       mmu_tlb_fill(l1, &ne);
     } else if (timed) { /* both TLBs have just missed: the ways are written in place */
       mmu_tlb_entry_t *d = mmu_tlb_fill_slot(m->stlb, size, vpn);
-      if (d) entry_from_walk(d, &w, acc, vpn, base, rkey);
-      if ((d = mmu_tlb_fill_slot(l1, size, vpn))) entry_from_walk(d, &w, acc, vpn, base, rkey);
+      if (d) entry_from_walk(d, vpn, base, k);
+      if ((d = mmu_tlb_fill_slot(l1, size, vpn))) entry_from_walk(d, vpn, base, k);
     }
   } else {
     out->pa = 0;

@@ -145,6 +145,8 @@ static inline void mmu_tlb_entry_set(mmu_tlb_entry_t *d, const mmu_tlb_entry_t *
 /* mmu_tlb_peek from array `first` on. */
 static inline const mmu_tlb_entry_t *mmu_tlb_peek_from(const mmu_tlb_t *t, int first, uint64_t va,
                                                        uint16_t asid) {
+  /* Unrolled (MMU_PAGE_SIZES arrays): no loop control between the probes, hit or miss. */
+#pragma GCC unroll 3
   for (int i = first; i < MMU_PAGE_SIZES; i++) {
     const mmu_tlb_array_t *a = &t->a[i];
     if (!a->nvalid) continue;
