@@ -2,27 +2,38 @@
 #include "pwc.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "cache.h" /* mmu_v16_t, mmu_lane_mask */
 
 /* A line's key is its va with the bits below the level's reach cleared (va >> (12 + 9 * level)
  * is the tag) and its ASID in the low bits (free: the reach is at least 21 bits), so that a
- * lookup compares one word per way. An empty line has key PWC_NONE, which no key has (bits 16-20
- * of a key are clear). A set has `stride` lines, ways rounded up to even, so that a lookup
- * compares two ways per step; a padding line stays empty and never matches.
+ * lookup compares one word per way. An empty line has key PWC_NONE or PWC_GONE, which no key has
+ * (bits 16-20 of a key are clear). A set has `stride` lines, ways rounded up to even, so that a
+ * lookup compares two ways per step; a padding line stays empty and never matches.
  *
  * Exact LRU as in cache.c: each set keeps a 16-bit age per way (0 = most recently used, ways-1 =
  * least), eight ways to a 16-byte vector, padded with PAD_AGE lanes that no update changes or
- * picks. The ages are a permutation of 0..ways-1 with every empty way older than every valid one,
- * so a fill takes the way of age ways-1: an empty way while one is left, else the LRU line. Which
- * empty way is taken is not observable (only which lines a set holds is), so hits and victims are
- * those of the per-line stamps this replaced; a fill is a few vector operations instead of a
- * search, for any number of ways.
+ * picks. The ages are a permutation of 0..ways-1. A line never filled since ALL/NONGLOBAL is
+ * PWC_NONE and older than every other line of its set, so a fill takes the way of age ways-1:
+ * such a line while one is left, else the LRU line. A line dropped by an ASID invalidation
+ * becomes PWC_GONE and keeps its age (re-ordering the set's ages per dropped line was most of an
+ * invalidation's cost); a level's `slow` counts them, and while it is non-zero a fill takes a
+ * PWC_GONE way of its set if there is one, which is what the re-ordered ages would have had it
+ * take: an empty way. Which empty way a fill takes is not observable (only which lines a set
+ * holds is), so hits and victims are those of the per-line stamps this replaced.
  *
- * The lines' ASIDs are also kept apart, PWC_NO_ASID for an empty or padding line, in an array
- * padded to a multiple of 8 lines that an invalidation searches eight lines per compare. */
+ * For the ASID invalidation, every level's keys sit in one array, and beside it one byte per
+ * line: the low byte of the line's ASID, EMPTY_TAG for a PWC_NONE line and GONE_TAG for a
+ * PWC_GONE one, padded to a multiple of 16 lines, so that the search compares sixteen lines of
+ * all levels at once (a 16-bit ASID per line, level by level, took twice the compares and a loop
+ * per level) and checks the key of each candidate (another ASID with the same low byte, or an
+ * empty line). */
 #define PWC_NONE UINT64_MAX
-#define PWC_NO_ASID 0xffffu
+#define PWC_GONE (UINT64_MAX - 1)
+#define KEY_LOW 0x1fffffu /* a key's ASID and the bits clear in a valid key */
+#define EMPTY_TAG 0xff
+#define GONE_TAG 0xfe
 #define PAD_AGE 0x7fff
 
 typedef int16_t v8i16_t __attribute__((vector_size(16)));
@@ -32,14 +43,19 @@ typedef struct pwc_level {
   uint64_t mask;               /* sets - 1 when sets is a power of two, else 0 (use %) */
   uint32_t shift, stride;      /* shift: 12 + 9 * level */
   uint32_t sets, ways, groups; /* groups: age vectors per set */
+  /* PWC_GONE lines, plus 1 for more than 8 ways: 0 (the usual case) lets a fill take the way of
+   * age ways-1 of one vector of ages after one test. */
+  uint32_t slow;
   bool pow2;
   int level;
   uint32_t lines;     /* sets * stride */
+  uint32_t waybits;   /* (1 << ways) - 1 for up to 8 ways */
+  uint32_t end;       /* the index after this level's last line in the shared arrays */
   v8i16_t oldest;     /* ways - 1 in every lane: the age of the next victim */
-  uint64_t *key;      /* per line */
+  uint64_t *key;      /* per line, in mmu_pwc.key */
   mmu_pwc_entry_t *e; /* per line */
   v8i16_t *age;       /* per set, groups vectors */
-  uint16_t *asid;     /* per line, padded to a multiple of 8: the key's ASID or PWC_NO_ASID */
+  uint8_t *tag;       /* per line, in mmu_pwc.tag: the ASID's low byte, EMPTY_TAG or GONE_TAG */
 } pwc_level_t;
 
 struct mmu_pwc {
@@ -47,6 +63,10 @@ struct mmu_pwc {
   int nlv;
   pwc_level_t *at[MMU_MAX_LEVELS]; /* level -> its lv, or NULL (0, disabled, beyond the walk) */
   uint32_t latency;
+  uint32_t lines; /* all levels' lines, rounded up to a multiple of 16 */
+  uint64_t *key;  /* the levels' keys one after the other, then PWC_NONE padding */
+  uint8_t *tag;   /* likewise, then EMPTY_TAG padding and 16 bytes more; 16-byte aligned */
+  uint8_t *lvof;  /* per line of the shared arrays: the index in lv of its level */
 };
 
 /* Makes the way of age a (in every lane of ab) the most recently used: the younger ways age by
@@ -56,13 +76,14 @@ static inline v8i16_t aged(v8i16_t v, v8i16_t ab) {
 }
 
 static void level_clear(pwc_level_t *lv) {
-  for (uint32_t i = 0; i < lv->lines; i++)
+  for (uint32_t i = 0; i < lv->lines; i++) {
     lv->key[i] = PWC_NONE;
-  for (uint32_t i = 0; i < (lv->lines + 7) / 8 * 8; i++)
-    lv->asid[i] = PWC_NO_ASID;
+    lv->tag[i] = EMPTY_TAG;
+  }
   for (uint32_t s = 0; s < lv->sets; s++)
     for (uint32_t w = 0; w < lv->groups * 8; w++)
       lv->age[s * lv->groups + w / 8][w % 8] = w < lv->ways ? (int16_t)w : PAD_AGE;
+  lv->slow = lv->groups > 1;
 }
 
 mmu_status_t mmu_pwc_create(const mmu_pwc_config_t cfg[MMU_PWC_LEVELS], int levels,
@@ -70,6 +91,7 @@ mmu_status_t mmu_pwc_create(const mmu_pwc_config_t cfg[MMU_PWC_LEVELS], int leve
   if (!cfg || !out) return MMU_ERR_NULL;
   mmu_pwc_t *p = calloc(1, sizeof *p);
   if (!p) return MMU_ERR_NOMEM;
+  uint32_t lines = 0;
   for (int l = 1; l < levels && l <= MMU_PWC_LEVELS; l++) {
     const mmu_pwc_config_t *c = &cfg[l - 1];
     if (!c->entries) continue;
@@ -86,17 +108,36 @@ mmu_status_t mmu_pwc_create(const mmu_pwc_config_t cfg[MMU_PWC_LEVELS], int leve
     lv->pow2 = !(lv->sets & (lv->sets - 1));
     lv->mask = lv->pow2 ? lv->sets - 1 : 0;
     lv->lines = lv->sets * lv->stride;
+    lv->waybits = c->ways < 8 ? (1u << c->ways) - 1 : 0xffu;
+    lv->end = lines += lv->lines;
     lv->oldest = (v8i16_t){0} + (int16_t)(c->ways - 1);
-    lv->key = malloc(lv->lines * sizeof *lv->key);
     lv->e = calloc(lv->lines, sizeof *lv->e);
     lv->age = aligned_alloc(16, (size_t)lv->sets * lv->groups * sizeof *lv->age);
-    lv->asid = aligned_alloc(16, (lv->lines + 7) / 8 * 16);
-    if (!lv->key || !lv->e || !lv->age || !lv->asid) {
+    if (!lv->e || !lv->age) {
       mmu_pwc_destroy(p);
       return MMU_ERR_NOMEM;
     }
-    level_clear(lv);
     if (c->latency > p->latency) p->latency = c->latency;
+  }
+  p->lines = (lines + 15) & ~15u;
+  p->key = malloc((p->lines ? p->lines : 1) * sizeof *p->key);
+  p->tag = aligned_alloc(16, p->lines + 16); /* + 16: a fill reads a set's tags as 16 bytes */
+  p->lvof = malloc(p->lines ? p->lines : 1);
+  if (!p->key || !p->tag || !p->lvof) {
+    mmu_pwc_destroy(p);
+    return MMU_ERR_NOMEM;
+  }
+  for (uint32_t i = lines; i < p->lines + 16; i++) {
+    if (i < p->lines) p->key[i] = PWC_NONE;
+    p->tag[i] = EMPTY_TAG;
+  }
+  for (int i = 0; i < p->nlv; i++) {
+    pwc_level_t *lv = &p->lv[i];
+    lv->key = p->key + (lv->end - lv->lines);
+    lv->tag = p->tag + (lv->end - lv->lines);
+    for (uint32_t j = lv->end - lv->lines; j < lv->end; j++)
+      p->lvof[j] = (uint8_t)i;
+    level_clear(lv);
   }
   *out = p;
   return MMU_OK;
@@ -105,11 +146,12 @@ mmu_status_t mmu_pwc_create(const mmu_pwc_config_t cfg[MMU_PWC_LEVELS], int leve
 void mmu_pwc_destroy(mmu_pwc_t *p) {
   if (!p) return;
   for (int i = 0; i < p->nlv; i++) {
-    free(p->lv[i].key);
     free(p->lv[i].e);
     free(p->lv[i].age);
-    free(p->lv[i].asid);
   }
+  free(p->key);
+  free(p->tag);
+  free(p->lvof);
   free(p);
 }
 
@@ -145,77 +187,107 @@ int mmu_pwc_lookup(mmu_pwc_t *p, uint64_t va, uint16_t asid, mmu_pwc_entry_t *ou
   return -1;
 }
 
-/* The way of age ways-1 of the set at age, made the most recently used (the ages are a
- * permutation: exactly one lane has that age). For more than 8 ways, out of line so that the
- * usual fill keeps few registers to save. */
-static __attribute__((noinline)) uint32_t victim_n(v8i16_t *age, uint32_t groups, v8i16_t oldest) {
-  uint32_t way = 0;
-  for (uint32_t g = 0; g < groups; g++) {
-    uint32_t m = mmu_lane_mask((mmu_v16_t)(age[g] == oldest));
-    if (m) way = g * 8 + (uint32_t)__builtin_ctz(m) / 2;
-    age[g] = aged(age[g], oldest);
+/* Stores the entry at the line (the fill's last step). */
+static inline void put(pwc_level_t *lv, uint32_t line, uint64_t va, uint16_t asid,
+                       uint64_t next_table, uint64_t x86_rights) {
+  lv->key[line] = (va & lv->vmask) | asid;
+  lv->e[line] = (mmu_pwc_entry_t){next_table, x86_rights};
+  lv->tag[line] = (uint8_t)asid;
+}
+
+/* mmu_pwc_fill for more than 8 ways: a PWC_GONE way of the set if there is one, else the way of
+ * age ways-1 (the ages are a permutation: exactly one lane has that age), made the most recently
+ * used. */
+static __attribute__((noinline)) void fill_wide(pwc_level_t *lv, uint64_t va, uint16_t asid,
+                                                uint64_t next_table, uint64_t x86_rights) {
+  uint32_t set = set_of(lv, va), groups = lv->groups, line = set * lv->stride, way = 0;
+  v8i16_t *age = lv->age + set * groups, oldest = lv->oldest;
+  uint32_t w = lv->ways;
+  if (lv->slow > 1) /* some PWC_GONE line in the level besides the 1 for the wide sets */
+    for (w = 0; w < lv->ways && lv->key[line + w] != PWC_GONE; w++) {
+    }
+  if (w < lv->ways) {
+    v8i16_t a = (v8i16_t){0} + ((const int16_t *)age)[w];
+    for (uint32_t g = 0; g < groups; g++)
+      age[g] = aged(age[g], a);
+    lv->slow--;
+    way = w;
+  } else {
+    for (uint32_t g = 0; g < groups; g++) {
+      uint32_t m = mmu_lane_mask((mmu_v16_t)(age[g] == oldest));
+      if (m) way = g * 8 + (uint32_t)__builtin_ctz(m) / 2;
+      age[g] = aged(age[g], oldest);
+    }
   }
-  return way;
+  put(lv, line + way, va, asid, next_table, x86_rights);
+}
+
+/* mmu_pwc_fill when lv->slow is non-zero: a PWC_GONE way of the set if there is one (made the
+ * most recently used, as a hit would), else the way of age ways-1. Reached by a tail call, so
+ * that the usual fill saves no registers. */
+static __attribute__((noinline)) void fill_slow(pwc_level_t *lv, uint64_t va, uint16_t asid,
+                                                uint64_t next_table, uint64_t x86_rights) {
+  if (lv->groups != 1) {
+    fill_wide(lv, va, asid, next_table, x86_rights);
+    return;
+  }
+  uint32_t set = set_of(lv, va), line = set * lv->stride, way;
+  v8i16_t *age = lv->age + set, v = *age, oldest = lv->oldest;
+  /* Found by tag, then by key (a valid line's tag may equal GONE_TAG). */
+  mmu_v16_t t;
+  memcpy(&t, lv->tag + line, sizeof t); /* the tag array has 16 bytes of padding */
+  uint32_t m = mmu_lane_mask(t == (mmu_v16_t){0} + (int8_t)GONE_TAG) & lv->waybits;
+  for (; m; m &= m - 1)
+    if (lv->key[line + (uint32_t)__builtin_ctz(m)] == PWC_GONE) break;
+  if (m) {
+    way = (uint32_t)__builtin_ctz(m);
+    oldest = (v8i16_t){0} + ((const int16_t *)age)[way];
+    lv->slow--;
+  }
+  v8i16_t victim = v == oldest;
+  if (!m) way = (uint32_t)__builtin_ctz(mmu_lane_mask((mmu_v16_t)victim)) / 2;
+  *age = (v - (v < oldest)) & ~victim; /* aged(v, the way's age) */
+  put(lv, line + way, va, asid, next_table, x86_rights);
 }
 
 void mmu_pwc_fill(mmu_pwc_t *p, int level, uint64_t va, uint16_t asid, uint64_t next_table,
                   uint64_t x86_rights) {
-  const pwc_level_t *lv = (unsigned)level < MMU_MAX_LEVELS ? p->at[level] : NULL;
+  pwc_level_t *lv = (unsigned)level < MMU_MAX_LEVELS ? p->at[level] : NULL;
   if (!lv) return;
   /* No line holds the key (the walk's lookup has just missed this level). */
-  uint32_t set = set_of(lv, va), way;
-  v8i16_t *age = lv->age + set * lv->groups, oldest = lv->oldest;
-  if (lv->groups == 1) { /* up to 8 ways (every default level) */
-    v8i16_t v = *age, victim = v == oldest;
-    way = (uint32_t)__builtin_ctz(mmu_lane_mask((mmu_v16_t)victim)) / 2;
-    *age = (v - (v < oldest)) & ~victim; /* aged(v, oldest) */
-  } else {
-    way = victim_n(age, lv->groups, oldest);
-  }
-  uint32_t line = set * lv->stride + way;
-  lv->key[line] = (va & lv->vmask) | asid;
-  lv->e[line] = (mmu_pwc_entry_t){next_table, x86_rights};
-  lv->asid[line] = asid;
-}
-
-/* Empties a valid line: it becomes the oldest of its set (the lines older than it one younger),
- * so that empty lines stay older than valid ones. The fields are read before any store. */
-static inline void drop(pwc_level_t *lv, uint32_t line) {
-  uint32_t stride = lv->stride, groups = lv->groups;
-  uint32_t set = line / stride, way = line - set * stride;
-  v8i16_t *age = lv->age + set * groups, oldest = lv->oldest;
-  int16_t a = ((const int16_t *)age)[way];
-  lv->key[line] = PWC_NONE;
-  lv->asid[line] = PWC_NO_ASID;
-  if (groups == 1) { /* up to 8 ways: the lane of age a is the line's */
-    v8i16_t v = *age, gone = v == a;
-    *age = ((v + ((v > a) & ~(v > oldest))) & ~gone) | (oldest & gone);
+  if (__builtin_expect(lv->slow != 0, 0)) {
+    fill_slow(lv, va, asid, next_table, x86_rights);
     return;
   }
-  for (uint32_t g = 0; g < groups; g++) {
-    v8i16_t v = age[g];
-    age[g] = v + ((v > a) & ~(v > oldest)); /* padding lanes stay */
-  }
-  ((int16_t *)age)[way] = oldest[0];
+  /* Up to 8 ways, no PWC_GONE line: the usual case. */
+  uint32_t set = set_of(lv, va);
+  v8i16_t *age = lv->age + set, v = *age, oldest = lv->oldest, victim = v == oldest;
+  uint32_t way = (uint32_t)__builtin_ctz(mmu_lane_mask((mmu_v16_t)victim)) / 2;
+  *age = (v - (v < oldest)) & ~victim; /* aged(v, oldest) */
+  put(lv, set * lv->stride + way, va, asid, next_table, x86_rights);
 }
 
 void mmu_pwc_invalidate(mmu_pwc_t *p, mmu_inval_t kind, uint16_t asid) {
-  bool all = kind == MMU_INVAL_ALL || kind == MMU_INVAL_NONGLOBAL;
-  for (pwc_level_t *lv = p->lv, *end = p->lv + p->nlv; lv < end; lv++) {
-    if (all) {
-      level_clear(lv);
-      continue;
-    }
-    const v8i16_t *v = (const v8i16_t *)lv->asid;
-    const uint64_t *key = lv->key;
-    uint32_t lines = lv->lines;
-    for (uint32_t first = 0; first < lines; first += 8, v++) {
-      /* Two mask bits per 16-bit lane: the even ones. */
-      for (uint32_t m = mmu_lane_mask((mmu_v16_t)(*v == (int16_t)asid)) & 0x5555u; m; m &= m - 1) {
-        uint32_t line = first + (uint32_t)__builtin_ctz(m) / 2;
-        /* Asid 0xffff also finds the empty, padding and vector-padding lines: skipped. */
-        if (line < lines && key[line] != PWC_NONE) drop(lv, line);
-      }
+  if (kind == MMU_INVAL_ALL || kind == MMU_INVAL_NONGLOBAL) {
+    for (int i = 0; i < p->nlv; i++)
+      level_clear(&p->lv[i]);
+    return;
+  }
+  const mmu_v16_t want = (mmu_v16_t){0} + (int8_t)asid;
+  const mmu_v16_t *t = (const mmu_v16_t *)p->tag;
+  for (uint32_t first = 0; first < p->lines; first += 64, t += 4) {
+    /* Up to 64 lines to one mask (three vectors for the default levels): one test, no loop. */
+    uint64_t m = mmu_lane_mask(t[0] == want);
+    if (first + 16 < p->lines) m |= (uint64_t)mmu_lane_mask(t[1] == want) << 16;
+    if (first + 32 < p->lines) m |= (uint64_t)mmu_lane_mask(t[2] == want) << 32;
+    if (first + 48 < p->lines) m |= (uint64_t)mmu_lane_mask(t[3] == want) << 48;
+    for (; m; m &= m - 1) {
+      uint32_t line = first + (uint32_t)__builtin_ctzll(m);
+      /* Not an empty line, nor another ASID's with the same low byte. */
+      if ((p->key[line] & KEY_LOW) != asid) continue;
+      p->key[line] = PWC_GONE; /* its age stays: the set's order is unchanged */
+      p->tag[line] = GONE_TAG;
+      p->lv[p->lvof[line]].slow++;
     }
   }
 }
