@@ -6,6 +6,8 @@
 
 mmu_status_t mmu_tlb_create(const mmu_tlb_config_t *cfg, uint64_t seed, mmu_tlb_t **out) {
   if (!cfg || !out) return MMU_ERR_NULL;
+  for (int s = 0; s < MMU_PAGE_SIZES; s++) /* as mmu_config_validate: set_bytes fits 16 bits */
+    if (cfg->size[s].ways > 64) return MMU_ERR_CONFIG;
   mmu_tlb_t *t = calloc(1, sizeof *t);
   if (!t) return MMU_ERR_NOMEM;
   t->latency = cfg->latency;
@@ -19,6 +21,8 @@ mmu_status_t mmu_tlb_create(const mmu_tlb_config_t *cfg, uint64_t seed, mmu_tlb_
     bool pow2 = a->sets && !(a->sets & (a->sets - 1));
     a->mask = pow2 ? a->sets - 1 : 0;
     a->mod = pow2 ? 0 : a->sets;
+    a->set_bytes = (uint16_t)(a->ways * sizeof *a->e);
+    a->quad_bytes = (uint16_t)((a->ways & ~3u) * sizeof *a->e);
     size_t n = (size_t)a->sets * a->ways;
     if (!n) continue;
     /* Line-aligned, so that a set of 2^k ways spans as few host cache lines as it can. */
@@ -160,21 +164,45 @@ mmu_tlb_entry_t *mmu_tlb_fill_slot(mmu_tlb_t *t, mmu_page_size_t size, uint64_t 
   return take_way(t, a, mmu_tlb_set_of(a, vpn), NULL);
 }
 
-void mmu_tlb_drop(mmu_tlb_t *t, uint64_t va, uint16_t asid) {
-  for (int s = 0; s < MMU_PAGE_SIZES; s++) {
-    mmu_tlb_array_t *a = &t->a[s];
-    if (!a->nvalid) continue;
-    uint32_t set;
-    int w = mmu_tlb_find(a, va >> a->shift, asid, &set);
-    if (w >= 0) entry_drop(t, a, &a->e[set * a->ways + (uint32_t)w]);
-  }
+/* The first way of vpn's set in a that holds vpn for asid, or NULL: mmu_tlb_find's answer. A drop
+ * mostly misses and so compares every way: vpn alone, four ways per loop step, and only a group
+ * with an equal vpn is matched in full (from its first way, so the first match still wins). */
+static inline mmu_tlb_entry_t *drop_find(const mmu_tlb_array_t *a, uint64_t vpn, uint16_t asid) {
+  mmu_tlb_entry_t *set =
+      (mmu_tlb_entry_t *)((char *)a->e + (size_t)mmu_tlb_set_of(a, vpn) * a->set_bytes);
+  mmu_tlb_entry_t *e = set, *end4 = (mmu_tlb_entry_t *)((char *)set + a->quad_bytes);
+  for (; e != end4; e += 4)
+    if (e[0].vpn == vpn || e[1].vpn == vpn || e[2].vpn == vpn || e[3].vpn == vpn) goto check;
+  for (uint32_t r = a->ways & 3; r; r--, e++)
+    if (e->vpn == vpn) goto check;
+  return NULL;
+check:
+  for (mmu_tlb_entry_t *end = set + a->ways; e != end; e++)
+    if (mmu_tlb_match(e, vpn, asid)) return e;
+  return NULL;
 }
 
-void mmu_tlb_invalidate(mmu_tlb_t *t, mmu_inval_t kind, uint16_t asid, uint64_t va) {
-  if (kind == MMU_INVAL_PAGE) {
-    mmu_tlb_drop(t, va, asid);
-    return;
-  }
+static inline void drop_in(mmu_tlb_t *t, mmu_tlb_array_t *a, uint64_t vpn, uint16_t asid) {
+  mmu_tlb_entry_t *e = drop_find(a, vpn, asid);
+  if (e) entry_drop(t, a, e);
+}
+
+/* The large-page arrays, out of line: few TLBs hold large pages, and a 4 KiB-only drop then
+ * needs fewer registers. */
+static __attribute__((noinline)) void drop_large(mmu_tlb_t *t, uint64_t va, uint16_t asid) {
+  if (t->a[MMU_PAGE_2M].nvalid) drop_in(t, &t->a[MMU_PAGE_2M], va >> 21, asid);
+  if (t->a[MMU_PAGE_1G].nvalid) drop_in(t, &t->a[MMU_PAGE_1G], va >> 30, asid);
+}
+
+_Static_assert(MMU_PAGE_SIZES == 3, "mmu_tlb_drop probes three arrays");
+
+void mmu_tlb_drop(mmu_tlb_t *t, uint64_t va, uint16_t asid) {
+  mmu_tlb_array_t *a = t->a; /* empty arrays are not probed */
+  if (a[MMU_PAGE_4K].nvalid) drop_in(t, &a[MMU_PAGE_4K], va >> 12, asid);
+  if (a[MMU_PAGE_2M].nvalid | a[MMU_PAGE_1G].nvalid) drop_large(t, va, asid);
+}
+
+void mmu_tlb_invalidate_scan(mmu_tlb_t *t, mmu_inval_t kind, uint16_t asid) {
   for (int s = 0; s < MMU_PAGE_SIZES; s++) {
     mmu_tlb_array_t *a = &t->a[s];
     if (!a->nvalid) continue;

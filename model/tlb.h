@@ -39,12 +39,13 @@ typedef struct mmu_tlb mmu_tlb_t;
  * hot path; everything else goes through the functions. */
 typedef struct mmu_tlb_array {
   uint32_t sets, ways;
-  uint32_t nvalid;    /* valid entries: an empty array is not probed */
-  int shift;          /* page shift of the array's size */
-  uint32_t mod;       /* 0 when sets is a power of two (use mask), else sets (use %) */
-  uint64_t mask;      /* sets - 1 when sets is a power of two */
-  mmu_tlb_entry_t *e; /* sets * ways */
-  uint8_t *plru;      /* (ways - 1) tree bits per set; bit = 1 means "go right" to the victim */
+  uint32_t nvalid;                /* valid entries: an empty array is not probed */
+  int shift;                      /* page shift of the array's size */
+  uint32_t mod;                   /* 0 when sets is a power of two (use mask), else sets (use %) */
+  uint16_t set_bytes, quad_bytes; /* bytes of a set's ways, of its first ways & ~3 (drops) */
+  uint64_t mask;                  /* sets - 1 when sets is a power of two */
+  mmu_tlb_entry_t *e;             /* sets * ways */
+  uint8_t *plru; /* (ways - 1) tree bits per set; bit = 1 means "go right" to the victim */
 } mmu_tlb_array_t;
 
 struct mmu_tlb {
@@ -78,7 +79,17 @@ void mmu_tlb_fill_new(mmu_tlb_t *tlb, const mmu_tlb_entry_t *e);
 mmu_tlb_entry_t *mmu_tlb_fill_slot(mmu_tlb_t *tlb, mmu_page_size_t size, uint64_t vpn);
 /* Drops the entry that translates va for asid (any size), if present. */
 void mmu_tlb_drop(mmu_tlb_t *tlb, uint64_t va, uint16_t asid);
-void mmu_tlb_invalidate(mmu_tlb_t *tlb, mmu_inval_t kind, uint16_t asid, uint64_t va);
+/* mmu_tlb_invalidate of every kind but MMU_INVAL_PAGE (a scan of every array). */
+void mmu_tlb_invalidate_scan(mmu_tlb_t *tlb, mmu_inval_t kind, uint16_t asid);
+/* Inline, so that a single-page invalidation (every copy-on-write fault has one) calls
+ * mmu_tlb_drop directly. */
+static inline void mmu_tlb_invalidate(mmu_tlb_t *tlb, mmu_inval_t kind, uint16_t asid,
+                                      uint64_t va) {
+  if (kind == MMU_INVAL_PAGE)
+    mmu_tlb_drop(tlb, va, asid);
+  else
+    mmu_tlb_invalidate_scan(tlb, kind, asid);
+}
 void mmu_tlb_stats(const mmu_tlb_t *tlb, mmu_tlb_stats_t *out);
 void mmu_tlb_stats_reset(mmu_tlb_t *tlb);
 /* Which way of set `set` in the array of `size` holds a valid entry for vpn, or -1 (tests). */

@@ -285,6 +285,69 @@ TEST(Tlb, MissHintChoosesTheVictimTheFillWouldScanFor) {
     }
 }
 
+// A drop removes, in each page-size array, exactly the first way of the set that holds the page
+// for the ASID (or globally), and nothing else: every array compared entry by entry with a copy
+// of itself before the drop, for set sizes on both sides of a multiple of four, two ASIDs sharing
+// pages, global entries and all three page sizes.
+TEST(Tlb, DropRemovesTheFirstMatchOfEachArrayAndNothingElse) {
+  for (uint32_t sets : {1u, 3u, 4u})
+    for (uint32_t ways : {1u, 2u, 3u, 4u, 5u, 7u, 8u, 12u, 13u, 64u}) {
+      mmu_tlb_config_t c{};
+      c.size[MMU_PAGE_4K] = {sets, ways};
+      c.size[MMU_PAGE_2M] = {sets, ways};
+      c.size[MMU_PAGE_1G] = {1, ways};
+      c.latency = 1;
+      c.repl = MMU_REPL_LRU;
+      mmu_tlb_t *t = nullptr;
+      ASSERT_EQ(mmu_tlb_create(&c, 3, &t), MMU_OK);
+      uint64_t x = 0x2545f4914f6cdd1dull, dropped = 0;
+      const uint64_t range = sets * ways + 5;
+      for (int step = 0; step < 4000; step++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        auto size = mmu_page_size_t((x >> 8) % 3);
+        uint64_t v = x % range, va = v << mmu_page_shift(size) | (x >> 40 & 0xfff);
+        uint16_t asid = uint16_t(1 + (x >> 20) % 2);
+        if ((x >> 30) % 3) { // fill
+          mmu_tlb_entry_t e = Entry(v, asid, (x >> 50) % 8 == 0);
+          e.size = uint8_t(size);
+          mmu_tlb_fill(t, &e);
+          continue;
+        }
+        std::vector<mmu_tlb_entry_t> before[MMU_PAGE_SIZES];
+        int expect[MMU_PAGE_SIZES];
+        for (int s = 0; s < MMU_PAGE_SIZES; s++) {
+          const mmu_tlb_array_t *a = &t->a[s];
+          before[s].assign(a->e, a->e + size_t(a->sets) * a->ways);
+          expect[s] = mmu_tlb_way_of(t, mmu_page_size_t(s), va, asid);
+        }
+        mmu_tlb_drop(t, va, asid);
+        for (int s = 0; s < MMU_PAGE_SIZES; s++) {
+          const mmu_tlb_array_t *a = &t->a[s];
+          uint64_t vpn = va >> mmu_page_shift(mmu_page_size_t(s));
+          size_t gone = expect[s] < 0 ? SIZE_MAX : size_t(vpn % a->sets) * a->ways + expect[s];
+          dropped += gone != SIZE_MAX;
+          for (size_t i = 0; i < before[s].size(); i++) {
+            const mmu_tlb_entry_t &b = before[s][i], &e = a->e[i];
+            if (i == gone) {
+              ASSERT_TRUE(b.valid);
+              ASSERT_FALSE(e.valid);
+              ASSERT_EQ(e.vpn, MMU_TLB_NO_VPN);
+              ASSERT_EQ(e.stamp, 0u);
+            } else {
+              ASSERT_EQ(memcmp(&b, &e, sizeof e), 0)
+                  << "sets " << sets << " ways " << ways << " step " << step << " size " << s;
+            }
+          }
+        }
+      }
+      mmu_tlb_stats_t st;
+      mmu_tlb_stats(t, &st);
+      EXPECT_EQ(st.invalidated, dropped);
+      EXPECT_GT(dropped, 0u);
+      mmu_tlb_destroy(t);
+    }
+}
+
 TEST(Tlb, LookupsAreHitsPlusMisses) {
   Tlb t(MMU_REPL_LRU);
   mmu_tlb_entry_t e = Entry(7);
