@@ -119,7 +119,7 @@ static inline mmu_tlb_entry_t *take_way(mmu_tlb_t *t, mmu_tlb_array_t *a, uint32
   if (!w) {
     uint64_t oldest;
     if (t->hint_set == e && t->hint_clock == t->clock) /* see struct mmu_tlb */
-      w = t->hint_way, oldest = t->hint_stamp;
+      w = t->hint_way, oldest = w->stamp;
     else
       w = oldest_way(e, a->ways, &oldest);
     if (oldest) { /* every way valid: the policy's victim */
@@ -197,6 +197,9 @@ static __attribute__((noinline)) void drop_large(mmu_tlb_t *t, uint64_t va, uint
 _Static_assert(MMU_PAGE_SIZES == 3, "mmu_tlb_drop probes three arrays");
 
 void mmu_tlb_drop(mmu_tlb_t *t, uint64_t va, uint16_t asid) {
+  /* Just missed, and nothing filled since (see struct mmu_tlb): nothing to drop. */
+  if (t->hint_set && t->hint_clock == t->clock && t->hint_vpn == va >> 12 && t->hint_asid == asid)
+    return;
   mmu_tlb_array_t *a = t->a; /* empty arrays are not probed */
   if (a[MMU_PAGE_4K].nvalid) drop_in(t, &a[MMU_PAGE_4K], va >> 12, asid);
   if (a[MMU_PAGE_2M].nvalid | a[MMU_PAGE_1G].nvalid) drop_large(t, va, asid);

@@ -54,11 +54,15 @@ struct mmu_tlb {
   mmu_repl_t repl;
   uint64_t rng, clock;
   /* The victim that a fill of the 4 KiB set hint_set would scan for, as the last missed probe
-   * (mmu_tlb_lookup_ref_hint) found it on its way: the first way with the smallest stamp, and that
-   * stamp. Exact while clock == hint_clock (every hit and fill advances the clock) and hint_set is
-   * unchanged (every drop clears it), so a walk's fill need not scan the set again. */
+   * (mmu_tlb_lookup_ref_hint) found it on its way: the first way with the smallest stamp (its stamp
+   * is still that smallest one). Exact while clock == hint_clock (every hit and fill advances the
+   * clock) and hint_set is unchanged (every drop clears it), so a walk's fill need not scan the set
+   * again. While exact, no array holds a match for the probe's hint_vpn (va >> 12) and hint_asid
+   * either (nothing was filled since it missed), so a drop of that page has nothing to do: the
+   * single-page invalidation of a page fault's address, after its walk. */
   mmu_tlb_entry_t *hint_set, *hint_way;
-  uint64_t hint_stamp, hint_clock;
+  uint64_t hint_vpn, hint_clock;
+  uint16_t hint_asid;
   mmu_tlb_stats_t st;
 };
 
@@ -223,7 +227,8 @@ static inline const mmu_tlb_entry_t *mmu_tlb_lookup_ref_hint(mmu_tlb_t *t, uint6
     }
     t->hint_set = set;
     t->hint_way = v;
-    t->hint_stamp = oldest;
+    t->hint_vpn = vpn;
+    t->hint_asid = asid;
     t->hint_clock = t->clock;
   }
   e = mmu_tlb_peek_from(t, MMU_PAGE_4K + 1, va, asid);

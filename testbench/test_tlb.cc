@@ -288,7 +288,8 @@ TEST(Tlb, MissHintChoosesTheVictimTheFillWouldScanFor) {
 // A drop removes, in each page-size array, exactly the first way of the set that holds the page
 // for the ASID (or globally), and nothing else: every array compared entry by entry with a copy
 // of itself before the drop, for set sizes on both sides of a multiple of four, two ASIDs sharing
-// pages, global entries and all three page sizes.
+// pages, global entries and all three page sizes; some drops right after a missed hinted probe
+// of the same page (which a drop may answer from the hint), of the other ASID or of another page.
 TEST(Tlb, DropRemovesTheFirstMatchOfEachArrayAndNothingElse) {
   for (uint32_t sets : {1u, 3u, 4u})
     for (uint32_t ways : {1u, 2u, 3u, 4u, 5u, 7u, 8u, 12u, 13u, 64u}) {
@@ -307,11 +308,18 @@ TEST(Tlb, DropRemovesTheFirstMatchOfEachArrayAndNothingElse) {
         auto size = mmu_page_size_t((x >> 8) % 3);
         uint64_t v = x % range, va = v << mmu_page_shift(size) | (x >> 40 & 0xfff);
         uint16_t asid = uint16_t(1 + (x >> 20) % 2);
-        if ((x >> 30) % 3) { // fill
+        uint64_t op = (x >> 30) % 6;
+        if (op < 3) { // fill
           mmu_tlb_entry_t e = Entry(v, asid, (x >> 50) % 8 == 0);
           e.size = uint8_t(size);
           mmu_tlb_fill(t, &e);
           continue;
+        }
+        if (op == 3) { // a hinted probe first, of this page or a neighbour, for either ASID
+          uint64_t pva = va + ((x >> 54) % 4 == 0 ? 4096 : 0);
+          if (mmu_tlb_lookup_ref_hint(t, pva, uint16_t((x >> 58) % 4 ? asid : 3 - asid)) &&
+              (x >> 52) % 2)
+            continue; // a hit, as with a hit on the L1 TLB: no drop
         }
         std::vector<mmu_tlb_entry_t> before[MMU_PAGE_SIZES];
         int expect[MMU_PAGE_SIZES];
