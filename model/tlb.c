@@ -168,16 +168,16 @@ mmu_tlb_entry_t *mmu_tlb_fill_slot(mmu_tlb_t *t, mmu_page_size_t size, uint64_t 
  * mostly misses and so compares every way: vpn alone, four ways per loop step, and only a group
  * with an equal vpn is matched in full (from its first way, so the first match still wins). */
 static inline mmu_tlb_entry_t *drop_find(const mmu_tlb_array_t *a, uint64_t vpn, uint16_t asid) {
-  mmu_tlb_entry_t *set =
-      (mmu_tlb_entry_t *)((char *)a->e + (size_t)mmu_tlb_set_of(a, vpn) * a->set_bytes);
-  mmu_tlb_entry_t *e = set, *end4 = (mmu_tlb_entry_t *)((char *)set + a->quad_bytes);
+  char *set = (char *)a->e + (size_t)mmu_tlb_set_of(a, vpn) * a->set_bytes;
+  mmu_tlb_entry_t *e = (mmu_tlb_entry_t *)set, *end4 = (mmu_tlb_entry_t *)(set + a->quad_bytes),
+                  *end = (mmu_tlb_entry_t *)(set + a->set_bytes);
   for (; e != end4; e += 4)
     if (e[0].vpn == vpn || e[1].vpn == vpn || e[2].vpn == vpn || e[3].vpn == vpn) goto check;
-  for (uint32_t r = a->ways & 3; r; r--, e++)
+  for (; e != end; e++)
     if (e->vpn == vpn) goto check;
   return NULL;
 check:
-  for (mmu_tlb_entry_t *end = set + a->ways; e != end; e++)
+  for (; e != end; e++)
     if (mmu_tlb_match(e, vpn, asid)) return e;
   return NULL;
 }
@@ -196,13 +196,19 @@ static __attribute__((noinline)) void drop_large(mmu_tlb_t *t, uint64_t va, uint
 
 _Static_assert(MMU_PAGE_SIZES == 3, "mmu_tlb_drop probes three arrays");
 
+/* mmu_tlb_drop past its early outs; out of line, so that they need no saved registers. */
+static __attribute__((noinline)) void drop_held(mmu_tlb_t *t, uint64_t va, uint16_t asid) {
+  mmu_tlb_array_t *a = t->a;
+  if (a[MMU_PAGE_4K].nvalid) drop_in(t, &a[MMU_PAGE_4K], va >> 12, asid);
+  if (a[MMU_PAGE_2M].nvalid | a[MMU_PAGE_1G].nvalid) drop_large(t, va, asid);
+}
+
 void mmu_tlb_drop(mmu_tlb_t *t, uint64_t va, uint16_t asid) {
   /* Just missed, and nothing filled since (see struct mmu_tlb): nothing to drop. */
   if (t->hint_set && t->hint_clock == t->clock && t->hint_vpn == va >> 12 && t->hint_asid == asid)
     return;
-  mmu_tlb_array_t *a = t->a; /* empty arrays are not probed */
-  if (a[MMU_PAGE_4K].nvalid) drop_in(t, &a[MMU_PAGE_4K], va >> 12, asid);
-  if (a[MMU_PAGE_2M].nvalid | a[MMU_PAGE_1G].nvalid) drop_large(t, va, asid);
+  const mmu_tlb_array_t *a = t->a; /* empty arrays are not probed */
+  if (a[MMU_PAGE_4K].nvalid | a[MMU_PAGE_2M].nvalid | a[MMU_PAGE_1G].nvalid) drop_held(t, va, asid);
 }
 
 void mmu_tlb_invalidate_scan(mmu_tlb_t *t, mmu_inval_t kind, uint16_t asid) {
