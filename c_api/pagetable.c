@@ -47,7 +47,10 @@ static mmu_status_t find_slot(mmu_t *m, uint16_t asid, uint64_t va, int target, 
       uint64_t t;
       mmu_status_t s = table_alloc(m, &t);
       if (s) return s;
-      mmu_mem_write64(m->mem, addr, mmu_pte_table(m->fmt, t));
+      if (!mmu_mem_write64(m->mem, addr, mmu_pte_table(m->fmt, t))) {
+        mmu_mem_frame_free(m->mem, t); /* the host could not back the entry: no orphan table */
+        return MMU_ERR_NOMEM;
+      }
       table = t;
       continue;
     }
@@ -159,11 +162,13 @@ mmu_status_t mmu_map(mmu_t *m, uint16_t asid, uint64_t va, uint64_t pa, uint64_t
   for (uint64_t off = 0; off < len; off += pg) {
     uint64_t slot;
     s = find_slot(m, asid, va + off, level, true, &slot);
+    if (!s &&
+        !mmu_mem_write64(m->mem, slot, mmu_pte_leaf(m->fmt, pa + off, perm, level, false, false)))
+      s = MMU_ERR_NOMEM; /* the host could not back the table's line */
     if (s) {
       if (off) unmap_pages(m, asid, va, off, false);
       return s;
     }
-    mmu_mem_write64(m->mem, slot, mmu_pte_leaf(m->fmt, pa + off, perm, level, false, false));
   }
   return MMU_OK;
 }
@@ -260,8 +265,7 @@ mmu_status_t mmu_pte_set(mmu_t *m, uint16_t asid, uint64_t va, uint64_t pte) {
   uint64_t slot;
   mmu_status_t s = find_slot(m, asid, va, 0, true, &slot);
   if (s) return s;
-  mmu_mem_write64(m->mem, slot, pte);
-  return MMU_OK;
+  return mmu_mem_write64(m->mem, slot, pte) ? MMU_OK : MMU_ERR_NOMEM;
 }
 
 mmu_status_t mmu_pte_decode(const mmu_t *m, uint64_t pte, int level, mmu_pte_fields_t *f) {

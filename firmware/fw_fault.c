@@ -35,9 +35,11 @@ static bool expand_stack(mmu_kernel_t *k, fw_proc_t *p, fw_vma_t *v, uint64_t va
   return true;
 }
 
-static void copy_frame(mmu_kernel_t *k, uint64_t dst, uint64_t src) {
-  mmu_mem_copy_frame(k->mmu->mem, dst, src);
+/* False when the host could not back the copy (out of memory): nothing is charged then. */
+static bool copy_frame(mmu_kernel_t *k, uint64_t dst, uint64_t src) {
+  if (mmu_mem_copy_frame(k->mmu->mem, dst, src)) return false;
   fw_charge(k, MMU_KC_COPY_PAGE, 1);
+  return true;
 }
 
 /* at: the address of va's PTE (fw_pte_get_at), for the PTE write without a second walk. */
@@ -114,13 +116,14 @@ static mmu_kverdict_t do_file(mmu_kernel_t *k, fw_proc_t *p, fw_vma_t *v, uint64
       fw_frame_unpin(k, pf);
       return oom(rec);
     }
-    copy_frame(k, nf->pa, pf->pa);
-    s = fw_map_frame(k, p, va, nf, fw_pte_perm(v, true), true);
+    s = copy_frame(k, nf->pa, pf->pa) ? fw_map_frame(k, p, va, nf, fw_pte_perm(v, true), true)
+                                       : MMU_ERR_NOMEM;
     fw_frame_unpin(k, nf);
     fw_frame_unpin(k, pf);
+    if (s) return oom(rec);
     k->st.cow_copies++;
     rec->kind = MMU_KF_COW;
-    return s ? oom(rec) : MMU_KV_RETRY;
+    return MMU_KV_RETRY;
   }
   if (write) pc->dirty = true; /* do_shared_fault: the page is dirty from now on */
   bool w = shared && pc->dirty;
@@ -160,16 +163,22 @@ static mmu_kverdict_t do_wp_page(mmu_kernel_t *k, fw_proc_t *p, fw_vma_t *v, uin
     fw_frame_unpin(k, f);
     return oom(rec);
   }
-  copy_frame(k, nf->pa, f->pa);
+  mmu_status_t s = copy_frame(k, nf->pa, f->pa)
+                       ? fw_map_frame_at(k, p, page, nf, fw_pte_perm(v, true), true, at)
+                       : MMU_ERR_NOMEM;
+  if (s) { /* the PTE, and so the old frame, stay as they were; the new frame goes */
+    fw_frame_unpin(k, nf);
+    fw_frame_unpin(k, f);
+    return oom(rec);
+  }
   fw_rmap_del(f, p->pid, page);
   f->refs--;
-  mmu_status_t s = fw_map_frame_at(k, p, page, nf, fw_pte_perm(v, true), true, at);
   fw_tlb_page(k, p, page); /* the old translation pointed at the other frame */
   fw_frame_unpin(k, nf);
   fw_frame_unpin(k, f);
   k->st.cow_copies++;
   rec->kind = MMU_KF_COW;
-  return s ? oom(rec) : MMU_KV_RETRY;
+  return MMU_KV_RETRY;
 }
 
 /* A fault at a page that has a PTE: a write to a read-only page, a spurious fault, a swap entry

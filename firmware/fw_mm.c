@@ -74,33 +74,39 @@ bool fw_pte_frame(const mmu_kernel_t *k, uint64_t pte, mmu_pte_fields_t *fl) {
 /* Allocating page-table levels may need a frame: reclaim and try again. */
 static bool reclaim_one(mmu_kernel_t *k);
 
-/* The bookkeeping of a PTE write: its charge, and p->pages in step. */
-static inline mmu_status_t pte_written(mmu_kernel_t *k, fw_proc_t *p, uint64_t va, uint64_t pte) {
-  fw_charge(k, MMU_KC_PTE_UPDATE, 1);
-  if (pte) return fw_pageset_add(&p->pages, va >> 12);
-  fw_pageset_del(&p->pages, va >> 12);
-  return MMU_OK;
-}
-
-static mmu_status_t pte_write_walk(mmu_kernel_t *k, fw_proc_t *p, uint64_t va, uint64_t pte) {
+/* The write of the PTE at va: at its leaf slot when the caller knows it, else through the walk
+ * (allocating page-table levels, reclaiming a frame for them if need be). */
+static mmu_status_t pte_store_walk(mmu_kernel_t *k, fw_proc_t *p, uint64_t va, uint64_t pte) {
   uint64_t at = leaf_slot(k, p, va);
-  mmu_status_t s;
   if (at != FW_NO_SLOT) /* what mmu_pte_set writes, where its walk would end */
-    s = mmu_mem_write64(k->mmu->mem, at, pte) ? MMU_OK : MMU_ERR_NOMEM;
-  else
-    for (int tries = 0;; tries++) {
-      s = mmu_pte_set(k->mmu, p->asid, va, pte);
-      if (s != MMU_ERR_NO_FRAME || tries == 4 || !reclaim_one(k)) break;
-    }
-  return s ? s : pte_written(k, p, va, pte);
+    return mmu_mem_write64(k->mmu->mem, at, pte) ? MMU_OK : MMU_ERR_NOMEM;
+  mmu_status_t s;
+  for (int tries = 0;; tries++) {
+    s = mmu_pte_set(k->mmu, p->asid, va, pte);
+    if (s != MMU_ERR_NO_FRAME || tries == 4 || !reclaim_one(k)) break;
+  }
+  return s;
 }
 
-/* Inline in fw_map_frame_at: the PTE write of every fault. */
+/* A PTE write with its bookkeeping: the charge, and p->pages, which holds exactly the pages whose
+ * PTE is not zero. A page joins the set before its PTE is written, so that a host allocation
+ * failure there leaves the PTE as it was (never a PTE the caller then undoes the frame of); a
+ * write that fails takes the page out again if it still has no PTE. Inline: every fault. */
 static inline mmu_status_t pte_write_at(mmu_kernel_t *k, fw_proc_t *p, uint64_t va, uint64_t at,
                                         uint64_t pte) {
-  if (at == FW_NO_SLOT) return pte_write_walk(k, p, va, pte);
-  if (!mmu_mem_write64(k->mmu->mem, at, pte)) return MMU_ERR_NOMEM;
-  return pte_written(k, p, va, pte);
+  mmu_status_t s = pte ? fw_pageset_add(&p->pages, va >> 12) : MMU_OK;
+  if (s) return s;
+  if (at == FW_NO_SLOT)
+    s = pte_store_walk(k, p, va, pte);
+  else if (!mmu_mem_write64(k->mmu->mem, at, pte))
+    s = MMU_ERR_NOMEM;
+  if (s) {
+    if (pte && !fw_pte_get(k, p, va)) fw_pageset_del(&p->pages, va >> 12);
+    return s;
+  }
+  fw_charge(k, MMU_KC_PTE_UPDATE, 1);
+  if (!pte) fw_pageset_del(&p->pages, va >> 12);
+  return MMU_OK;
 }
 
 mmu_status_t fw_pte_write_at(mmu_kernel_t *k, fw_proc_t *p, uint64_t va, uint64_t at,
