@@ -60,6 +60,13 @@ struct Kernel {
   ~Kernel() {
     mmu_destroy(mmu);
   }
+  uint64_t MapAnon(uint64_t len) {
+    uint64_t va = 0;
+    EXPECT_EQ(mmu_mmap(k, pid, kBase, len, MMU_PROT_READ | MMU_PROT_WRITE,
+                       MMU_MAP_PRIVATE | MMU_MAP_ANON | MMU_MAP_FIXED, -1, 0, &va),
+              MMU_OK);
+    return va;
+  }
   bool Pte(uint32_t p, uint64_t va, mmu_pte_fields_t *f) {
     uint16_t asid;
     mmu_pte_ref_t r{};
@@ -100,11 +107,8 @@ TEST(FirmwareHostOom, AFailedFirstTouchLeavesNoPteToAFreedFrame) {
   bool fired = true;
   for (long n = 1; fired; n++) {
     Kernel kn;
-    uint64_t va = 0;
-    // Far from any page touched yet, so that the fault needs new bookkeeping regions too.
-    ASSERT_EQ(mmu_mmap(kn.k, kn.pid, kBase, 64 * kPage, MMU_PROT_READ | MMU_PROT_WRITE,
-                       MMU_MAP_PRIVATE | MMU_MAP_ANON | MMU_MAP_FIXED, -1, 0, &va),
-              MMU_OK);
+    // No page touched yet, so that the fault needs new bookkeeping regions and tables too.
+    uint64_t va = kn.MapAnon(64 * kPage);
     mmu_koutcome_t o{};
     fired = StoreFailing(kn, kn.pid, va + 5 * kPage, 0x5a, n, &o);
     kn.ExpectConsistent({kn.pid}, va + 5 * kPage);
@@ -123,10 +127,7 @@ TEST(FirmwareHostOom, AFailedCopyOnWriteLeavesTheParentsBytesAndFrame) {
   bool fired = true;
   for (long n = 1; fired; n++) {
     Kernel kn;
-    uint64_t va = 0;
-    ASSERT_EQ(mmu_mmap(kn.k, kn.pid, kBase, 4 * kPage, MMU_PROT_READ | MMU_PROT_WRITE,
-                       MMU_MAP_PRIVATE | MMU_MAP_ANON | MMU_MAP_FIXED, -1, 0, &va),
-              MMU_OK);
+    uint64_t va = kn.MapAnon(4 * kPage);
     std::vector<uint8_t> pat(kPage);
     for (size_t i = 0; i < kPage; i++)
       pat[i] = (uint8_t)(i * 7 + 3);
