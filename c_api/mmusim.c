@@ -242,19 +242,88 @@ static inline bool l1_peek(const mmu_t *mmu, const mmu_access_t *acc, mmu_tlb_t 
   return true;
 }
 
+/* The rest of mmu_translate's L1 hit: statistics, replacement state (but the PLRU tree) and the
+ * result. The latency is the L1 TLB's own copy of its configured latency (mmu_tlb_create), so
+ * that no branch on the op picks it. */
+static inline void translate_hit(mmu_t *mmu, const mmu_access_t *acc, mmu_result_t *out,
+                                 mmu_tlb_t *l1, const mmu_tlb_entry_t *e) {
+  uint64_t lat = l1->latency;
+  mmu->st.translations++;
+  mmu->st.cycles.tlb += lat;
+  mmu_tlb_hit_stamp(l1, e);
+  mmu_result_hit(out, e, acc, MMU_HIT_L1, lat);
+}
+
+/* translate_hit for a PLRU L1 TLB; out of line (a tail call), so that the tree walk's registers
+ * are not saved on the LRU hit path. */
+static __attribute__((noinline)) mmu_status_t translate_hit_plru(mmu_t *mmu,
+                                                                 const mmu_access_t *acc,
+                                                                 mmu_result_t *out, mmu_tlb_t *l1,
+                                                                 const mmu_tlb_entry_t *e) {
+  mmu_tlb_hit_plru(l1, e);
+  translate_hit(mmu, acc, out, l1, e);
+  return MMU_OK;
+}
+
+/* mmu_translate once the L1 TLB of a valid acc has been probed (e: the entry, NULL on a miss). */
+static inline mmu_status_t translate_peeked(mmu_t *mmu, const mmu_access_t *acc, mmu_result_t *out,
+                                            mmu_tlb_t *l1, const mmu_tlb_entry_t *e) {
+  if (!e) return mmu_core_translate_l1_missed(mmu, acc, out);
+  if (!mmu_hit_allowed(mmu, e, acc)) return translate_slow(mmu, acc, out);
+  if (l1->repl == MMU_REPL_PLRU) return translate_hit_plru(mmu, acc, out, l1, e);
+  translate_hit(mmu, acc, out, l1, e);
+  return MMU_OK;
+}
+
+/* mmu_translate of a valid acc from the L1 TLB's array `first` on: everything but a hit in a
+ * power-of-two 4 KiB array. Out of line (a tail call with the original arguments), so that the
+ * 4 KiB probe in mmu_translate keeps few values live. */
+static __attribute__((noinline)) mmu_status_t translate_from(mmu_t *mmu, const mmu_access_t *acc,
+                                                             mmu_result_t *out, int first) {
+  mmu_tlb_t *l1 = acc->op == MMU_OP_EXEC ? mmu->itlb : mmu->dtlb;
+  return translate_peeked(mmu, acc, out, l1, mmu_tlb_peek_from(l1, first, acc->va, acc->asid));
+}
+
 mmu_status_t mmu_translate(mmu_t *mmu, const mmu_access_t *acc, mmu_result_t *out) {
   /* No canonical check here: a TLB entry's vpn holds every upper bit of the canonical address
    * it was filled for, so a non-canonical address never hits (it faults in translate_slow). */
-  mmu_tlb_t *l1;
-  const mmu_tlb_entry_t *e;
-  if (!mmu || !acc || !out || !l1_peek(mmu, acc, &l1, &e)) return translate_slow(mmu, acc, out);
-  if (!e) return mmu_core_translate_l1_missed(mmu, acc, out);
+  if (!mmu) return translate_slow(mmu, acc, out);
+  if (!acc) return translate_slow(mmu, acc, out);
+  if (!out) return translate_slow(mmu, acc, out);
+  if ((unsigned)acc->op >= MMU_OP_COUNT || acc->asid > MMU_MAX_ASID || !mmu->space[acc->asid])
+    return translate_slow(mmu, acc, out);
+  mmu_tlb_t *l1 = acc->op == MMU_OP_EXEC ? mmu->itlb : mmu->dtlb;
+  /* The 4 KiB array, probed here first as mmu_tlb_peek does, with its shift a constant and no
+   * test on the hit path: an empty array holds MMU_TLB_NO_VPN in every way (no va >> 12 matches
+   * it), and a non-power-of-two one has mask 0, so that set 0 is probed, which holds vpn only
+   * when vpn % sets is 0, i.e. when it is vpn's set. Its misses are told apart below. */
+  const mmu_tlb_array_t *a = &l1->a[MMU_PAGE_4K];
+  uint64_t vpn = acc->va >> 12;
+  /* In integers: e is NULL when there is no 4 KiB array (and set_bytes 0). */
+  uintptr_t set = (uintptr_t)a->e + (uintptr_t)(vpn & a->mask) * a->set_bytes;
+  const mmu_tlb_entry_t *e = (const mmu_tlb_entry_t *)set,
+                        *end = (const mmu_tlb_entry_t *)(set + a->set_bytes);
+  if (e != end) /* no ways: no array */
+    do
+      if (mmu_tlb_match(e, vpn, acc->asid)) goto hit;
+    while (++e != end);
+  if (__builtin_expect(a->mod != 0, 0)) return translate_from(mmu, acc, out, MMU_PAGE_4K);
+  /* Missed in the 4 KiB array: no large pages held, the L1 TLB has missed. */
+  if (!(l1->a[MMU_PAGE_2M].nvalid | l1->a[MMU_PAGE_1G].nvalid))
+    return mmu_core_translate_l1_missed(mmu, acc, out);
+  return translate_from(mmu, acc, out, MMU_PAGE_4K + 1);
+hit:
+  /* From here acc's fields are read again, not kept in registers across the probe: that would
+   * need a callee-saved register (a push and a pop) on the hit path. */
+  __asm__("" : "+r"(acc));
   if (!mmu_hit_allowed(mmu, e, acc)) return translate_slow(mmu, acc, out);
-  uint64_t lat = acc->op == MMU_OP_EXEC ? mmu->cfg.itlb.latency : mmu->cfg.dtlb.latency;
+  if (l1->repl == MMU_REPL_PLRU) return translate_hit_plru(mmu, acc, out, l1, e);
+  /* translate_hit with the size known. */
+  uint64_t lat = l1->latency;
   mmu->st.translations++;
   mmu->st.cycles.tlb += lat;
-  mmu_tlb_hit(l1, e);
-  mmu_result_hit(out, e, acc, MMU_HIT_L1, lat);
+  mmu_tlb_hit_stamp_4k(l1, e);
+  mmu_result_hit_size(out, e, MMU_PAGE_4K, acc, MMU_HIT_L1, lat);
   return MMU_OK;
 }
 

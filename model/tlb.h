@@ -12,7 +12,7 @@ typedef struct mmu_tlb_entry {
   uint8_t size; /* mmu_page_size_t */
   bool valid, global;
   /* Effective rights as the walk combined them, so a hit decides exactly as the walk did. */
-  bool r, w, x, u, dirty;
+  bool r, w, u, x, dirty; /* w, u, x: the order of mmu_result_t's writable, user, executable */
   uint8_t pkey;
   int8_t level; /* leaf level the walk found */
   /* The rights and D bit packed by mmu_tlb_rkey (r, w<<1, x<<2, u<<3, dirty<<4, pkey<<5): the row
@@ -166,7 +166,10 @@ static inline const mmu_tlb_entry_t *mmu_tlb_peek_from(const mmu_tlb_t *t, int f
     const mmu_tlb_array_t *a = &t->a[i];
     if (!a->nvalid) continue;
     uint64_t vpn = va >> a->shift;
-    const mmu_tlb_entry_t *e = &a->e[mmu_tlb_set_of(a, vpn) * a->ways], *end = e + a->ways;
+    /* The set's byte offset from the precomputed stride: no multiply by the entry size. */
+    const char *set = (const char *)a->e + (size_t)mmu_tlb_set_of(a, vpn) * a->set_bytes;
+    const mmu_tlb_entry_t *e = (const mmu_tlb_entry_t *)set,
+                          *end = (const mmu_tlb_entry_t *)(set + a->set_bytes);
     for (; e != end; e++)
       if (mmu_tlb_match(e, vpn, asid)) return e;
   }
@@ -182,17 +185,35 @@ static inline const mmu_tlb_entry_t *mmu_tlb_peek(const mmu_tlb_t *t, uint64_t v
 
 /* Records a hit on an entry mmu_tlb_peek found: replacement state and statistics. (Lookups and
  * total hits are not counted here: mmu_tlb_stats derives them from misses and hits by size.) */
-static inline void mmu_tlb_hit(mmu_tlb_t *t, const mmu_tlb_entry_t *e) {
+/* mmu_tlb_hit but for the PLRU tree (the caller does that part, mmu_tlb_hit_plru, when
+ * t->repl == MMU_REPL_PLRU): lets a caller keep the tree walk off its hit path. */
+static inline void mmu_tlb_hit_stamp(mmu_tlb_t *t, const mmu_tlb_entry_t *e) {
   mmu_tlb_entry_t *m = (mmu_tlb_entry_t *)e; /* peek returns a const view of t's own array */
   uint64_t now = t->clock + 1;
   t->clock = now;
   m->stamp = now;
-  if (t->repl == MMU_REPL_PLRU) { /* the way is only needed here, so LRU pays no division */
-    mmu_tlb_array_t *a = &t->a[e->size];
-    uint32_t i = (uint32_t)(e - a->e), way = i % a->ways;
-    mmu_tlb_plru_touch(&a->plru[i - way], a->ways, way);
-  }
   t->st.hits_by_size[e->size]++;
+}
+
+/* mmu_tlb_hit_stamp of an entry of the 4 KiB array (its size is known). */
+static inline void mmu_tlb_hit_stamp_4k(mmu_tlb_t *t, const mmu_tlb_entry_t *e) {
+  mmu_tlb_entry_t *m = (mmu_tlb_entry_t *)e;
+  uint64_t now = t->clock + 1;
+  t->clock = now;
+  m->stamp = now;
+  t->st.hits_by_size[MMU_PAGE_4K]++;
+}
+
+static inline void mmu_tlb_hit_plru(mmu_tlb_t *t, const mmu_tlb_entry_t *e) {
+  mmu_tlb_array_t *a = &t->a[e->size];
+  uint32_t i = (uint32_t)(e - a->e), way = i % a->ways;
+  mmu_tlb_plru_touch(&a->plru[i - way], a->ways, way);
+}
+
+static inline void mmu_tlb_hit(mmu_tlb_t *t, const mmu_tlb_entry_t *e) {
+  mmu_tlb_hit_stamp(t, e);
+  /* The way is only needed here, so LRU pays no division. */
+  if (t->repl == MMU_REPL_PLRU) mmu_tlb_hit_plru(t, e);
 }
 
 /* Probes every page-size array like mmu_tlb_lookup, returning the entry in place (NULL on a
