@@ -244,14 +244,14 @@ static inline bool l1_peek(const mmu_t *mmu, const mmu_access_t *acc, mmu_tlb_t 
 
 /* The rest of mmu_translate's L1 hit: statistics, replacement state (but the PLRU tree) and the
  * result. The latency is the L1 TLB's own copy of its configured latency (mmu_tlb_create), so
- * that no branch on the op picks it. */
+ * that no branch on the op picks it. size is e's, a constant where the caller knows the array. */
 static inline void translate_hit(mmu_t *mmu, const mmu_access_t *acc, mmu_result_t *out,
-                                 mmu_tlb_t *l1, const mmu_tlb_entry_t *e) {
+                                 mmu_tlb_t *l1, const mmu_tlb_entry_t *e, mmu_page_size_t size) {
   uint64_t lat = l1->latency;
   mmu->st.translations++;
   mmu->st.cycles.tlb += lat;
-  mmu_tlb_hit_stamp(l1, e);
-  mmu_result_hit(out, e, acc, MMU_HIT_L1, lat);
+  mmu_tlb_hit_stamp_size(l1, e, size);
+  mmu_result_hit_size(out, e, size, acc, MMU_HIT_L1, lat);
 }
 
 /* translate_hit for a PLRU L1 TLB; out of line (a tail call), so that the tree walk's registers
@@ -261,7 +261,7 @@ static __attribute__((noinline)) mmu_status_t translate_hit_plru(mmu_t *mmu,
                                                                  mmu_result_t *out, mmu_tlb_t *l1,
                                                                  const mmu_tlb_entry_t *e) {
   mmu_tlb_hit_plru(l1, e);
-  translate_hit(mmu, acc, out, l1, e);
+  translate_hit(mmu, acc, out, l1, e, (mmu_page_size_t)e->size);
   return MMU_OK;
 }
 
@@ -271,7 +271,7 @@ static inline mmu_status_t translate_peeked(mmu_t *mmu, const mmu_access_t *acc,
   if (!e) return mmu_core_translate_l1_missed(mmu, acc, out);
   if (!mmu_hit_allowed(mmu, e, acc)) return translate_slow(mmu, acc, out);
   if (l1->repl == MMU_REPL_PLRU) return translate_hit_plru(mmu, acc, out, l1, e);
-  translate_hit(mmu, acc, out, l1, e);
+  translate_hit(mmu, acc, out, l1, e, (mmu_page_size_t)e->size);
   return MMU_OK;
 }
 
@@ -318,12 +318,7 @@ hit:
   __asm__("" : "+r"(acc));
   if (!mmu_hit_allowed(mmu, e, acc)) return translate_slow(mmu, acc, out);
   if (l1->repl == MMU_REPL_PLRU) return translate_hit_plru(mmu, acc, out, l1, e);
-  /* translate_hit with the size known. */
-  uint64_t lat = l1->latency;
-  mmu->st.translations++;
-  mmu->st.cycles.tlb += lat;
-  mmu_tlb_hit_stamp_4k(l1, e);
-  mmu_result_hit_size(out, e, MMU_PAGE_4K, acc, MMU_HIT_L1, lat);
+  translate_hit(mmu, acc, out, l1, e, MMU_PAGE_4K);
   return MMU_OK;
 }
 

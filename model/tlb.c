@@ -152,16 +152,15 @@ void mmu_tlb_fill(mmu_tlb_t *t, const mmu_tlb_entry_t *in) {
   mmu_tlb_entry_set(take_way(t, a, set, w < 0 ? NULL : &a->e[set * a->ways + (uint32_t)w]), in);
 }
 
-void mmu_tlb_fill_new(mmu_tlb_t *t, const mmu_tlb_entry_t *in) {
-  mmu_tlb_array_t *a = &t->a[in->size];
-  if (!a->sets) return;
-  mmu_tlb_entry_set(take_way(t, a, mmu_tlb_set_of(a, in->vpn), NULL), in);
-}
-
 mmu_tlb_entry_t *mmu_tlb_fill_slot(mmu_tlb_t *t, mmu_page_size_t size, uint64_t vpn) {
   mmu_tlb_array_t *a = &t->a[size];
   if (!a->sets) return NULL;
   return take_way(t, a, mmu_tlb_set_of(a, vpn), NULL);
+}
+
+void mmu_tlb_fill_new(mmu_tlb_t *t, const mmu_tlb_entry_t *in) {
+  mmu_tlb_entry_t *d = mmu_tlb_fill_slot(t, (mmu_page_size_t)in->size, in->vpn);
+  if (d) mmu_tlb_entry_set(d, in);
 }
 
 /* The first way of vpn's set in a that holds vpn for asid, or NULL: mmu_tlb_find's answer. A drop

@@ -186,22 +186,19 @@ static inline const mmu_tlb_entry_t *mmu_tlb_peek(const mmu_tlb_t *t, uint64_t v
 /* Records a hit on an entry mmu_tlb_peek found: replacement state and statistics. (Lookups and
  * total hits are not counted here: mmu_tlb_stats derives them from misses and hits by size.) */
 /* mmu_tlb_hit but for the PLRU tree (the caller does that part, mmu_tlb_hit_plru, when
- * t->repl == MMU_REPL_PLRU): lets a caller keep the tree walk off its hit path. */
-static inline void mmu_tlb_hit_stamp(mmu_tlb_t *t, const mmu_tlb_entry_t *e) {
+ * t->repl == MMU_REPL_PLRU): lets a caller keep the tree walk off its hit path. size is e's, a
+ * constant where the caller knows the array. */
+static inline void mmu_tlb_hit_stamp_size(mmu_tlb_t *t, const mmu_tlb_entry_t *e,
+                                          mmu_page_size_t size) {
   mmu_tlb_entry_t *m = (mmu_tlb_entry_t *)e; /* peek returns a const view of t's own array */
   uint64_t now = t->clock + 1;
   t->clock = now;
   m->stamp = now;
-  t->st.hits_by_size[e->size]++;
+  t->st.hits_by_size[size]++;
 }
 
-/* mmu_tlb_hit_stamp of an entry of the 4 KiB array (its size is known). */
-static inline void mmu_tlb_hit_stamp_4k(mmu_tlb_t *t, const mmu_tlb_entry_t *e) {
-  mmu_tlb_entry_t *m = (mmu_tlb_entry_t *)e;
-  uint64_t now = t->clock + 1;
-  t->clock = now;
-  m->stamp = now;
-  t->st.hits_by_size[MMU_PAGE_4K]++;
+static inline void mmu_tlb_hit_stamp(mmu_tlb_t *t, const mmu_tlb_entry_t *e) {
+  mmu_tlb_hit_stamp_size(t, e, (mmu_page_size_t)e->size);
 }
 
 static inline void mmu_tlb_hit_plru(mmu_tlb_t *t, const mmu_tlb_entry_t *e) {
