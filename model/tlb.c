@@ -86,59 +86,19 @@ bool mmu_tlb_lookup(mmu_tlb_t *t, uint64_t va, uint16_t asid, mmu_tlb_entry_t *o
   return e != NULL;
 }
 
-/* Invalid ways have stamp 0 and valid ones a positive stamp (mmu_tlb_hit, take_way), so the first
- * way with the smallest stamp is the first invalid way if there is one, else the LRU way.
- * (mmu_tlb_lookup_ref_hint finds the same way while it probes.) */
-static inline mmu_tlb_entry_t *oldest_way(mmu_tlb_entry_t *e, uint32_t ways, uint64_t *oldest) {
-  uint32_t v = 0;
-  uint64_t o = UINT64_MAX;
-#pragma GCC unroll 4
-  for (uint32_t i = 0; i < ways; i++)
-    if (e[i].stamp < o) o = e[i].stamp, v = i;
-  *oldest = o;
-  return &e[v];
-}
-
-/* The PLRU or random victim of a full set; out of line, like plru_fill, so that an LRU fill
- * needs few registers. */
-static __attribute__((noinline)) uint32_t policy_victim(mmu_tlb_t *t, mmu_tlb_array_t *a,
-                                                        uint32_t set) {
+uint32_t mmu_tlb_policy_victim(mmu_tlb_t *t, mmu_tlb_array_t *a, uint32_t set) {
   if (t->repl == MMU_REPL_PLRU) return plru_victim(&a->plru[set * a->ways], a->ways);
   return (uint32_t)(xorshift(&t->rng) % a->ways);
 }
 
-static __attribute__((noinline)) void plru_fill(mmu_tlb_array_t *a, uint32_t set, uint32_t way) {
+void mmu_tlb_plru_fill(mmu_tlb_array_t *a, uint32_t set, uint32_t way) {
   mmu_tlb_plru_touch(&a->plru[set * a->ways], a->ways, way);
-}
-
-/* The way of set `set` that a fill takes (w, or the policy's choice when w is NULL), counted,
- * with the replacement state updated and the entry marked valid; the caller writes the rest. */
-static inline mmu_tlb_entry_t *take_way(mmu_tlb_t *t, mmu_tlb_array_t *a, uint32_t set,
-                                        mmu_tlb_entry_t *w) {
-  mmu_tlb_entry_t *e = &a->e[set * a->ways];
-  if (!w) {
-    uint64_t oldest;
-    if (t->hint_set == e && t->hint_clock == t->clock) /* see struct mmu_tlb */
-      w = t->hint_way, oldest = w->stamp;
-    else
-      w = oldest_way(e, a->ways, &oldest);
-    if (oldest) { /* every way valid: the policy's victim */
-      if (t->repl != MMU_REPL_LRU) w = &e[policy_victim(t, a, set)];
-      t->st.evictions++;
-    }
-  }
-  if (!w->valid) a->nvalid++;
-  w->valid = true;
-  t->st.fills++;
-  w->stamp = ++t->clock;
-  if (t->repl == MMU_REPL_PLRU) plru_fill(a, set, (uint32_t)(w - e));
-  return w;
 }
 
 static void entry_drop(mmu_tlb_t *t, mmu_tlb_array_t *a, mmu_tlb_entry_t *e) {
   e->vpn = MMU_TLB_NO_VPN;
   e->valid = false;
-  e->stamp = 0; /* see oldest_way */
+  e->stamp = 0; /* see mmu_tlb_oldest_way */
   t->hint_set = NULL;
   a->nvalid--;
   t->st.invalidated++;
@@ -149,13 +109,8 @@ void mmu_tlb_fill(mmu_tlb_t *t, const mmu_tlb_entry_t *in) {
   if (!a->sets) return;
   uint32_t set;
   int w = mmu_tlb_find(a, in->vpn, in->asid, &set); /* replaced in place if present */
-  mmu_tlb_entry_set(take_way(t, a, set, w < 0 ? NULL : &a->e[set * a->ways + (uint32_t)w]), in);
-}
-
-mmu_tlb_entry_t *mmu_tlb_fill_slot(mmu_tlb_t *t, mmu_page_size_t size, uint64_t vpn) {
-  mmu_tlb_array_t *a = &t->a[size];
-  if (!a->sets) return NULL;
-  return take_way(t, a, mmu_tlb_set_of(a, vpn), NULL);
+  mmu_tlb_entry_set(mmu_tlb_take_way(t, a, set, w < 0 ? NULL : &a->e[set * a->ways + (uint32_t)w]),
+                    in);
 }
 
 void mmu_tlb_fill_new(mmu_tlb_t *t, const mmu_tlb_entry_t *in) {

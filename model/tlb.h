@@ -77,10 +77,6 @@ void mmu_tlb_fill(mmu_tlb_t *tlb, const mmu_tlb_entry_t *e);
 /* mmu_tlb_fill when the caller knows that no entry matches (it has just missed in this TLB):
  * no search for one. */
 void mmu_tlb_fill_new(mmu_tlb_t *tlb, const mmu_tlb_entry_t *e);
-/* mmu_tlb_fill_new without the copy: the way that a new entry for vpn of page size `size` takes,
- * with the fill counted and the replacement state updated; the caller writes the entry there at
- * once (mmu_tlb_entry_set). NULL (nothing filled) when the TLB has no array of that size. */
-mmu_tlb_entry_t *mmu_tlb_fill_slot(mmu_tlb_t *tlb, mmu_page_size_t size, uint64_t vpn);
 /* Drops the entry that translates va for asid (any size), if present. */
 void mmu_tlb_drop(mmu_tlb_t *tlb, uint64_t va, uint16_t asid);
 /* mmu_tlb_invalidate of every kind but MMU_INVAL_PAGE (a scan of every array). */
@@ -241,7 +237,7 @@ static inline const mmu_tlb_entry_t *mmu_tlb_lookup_ref_hint(mmu_tlb_t *t, uint6
         e = w;
         goto found;
       }
-      if (w->stamp < oldest) oldest = w->stamp, v = w; /* the first smallest, as oldest_way */
+      if (w->stamp < oldest) oldest = w->stamp, v = w; /* the first smallest, as mmu_tlb_oldest_way */
     }
     t->hint_set = set;
     t->hint_way = v;
@@ -257,6 +253,60 @@ static inline const mmu_tlb_entry_t *mmu_tlb_lookup_ref_hint(mmu_tlb_t *t, uint6
 found:
   mmu_tlb_hit(t, e);
   return e;
+}
+
+/* Invalid ways have stamp 0 and valid ones a positive stamp (mmu_tlb_hit, mmu_tlb_take_way), so
+ * the first way with the smallest stamp is the first invalid way if there is one, else the LRU
+ * way. (mmu_tlb_lookup_ref_hint finds the same way while it probes.) */
+static inline mmu_tlb_entry_t *mmu_tlb_oldest_way(mmu_tlb_entry_t *e, uint32_t ways,
+                                                  uint64_t *oldest) {
+  uint32_t v = 0;
+  uint64_t o = UINT64_MAX;
+#pragma GCC unroll 4
+  for (uint32_t i = 0; i < ways; i++)
+    if (e[i].stamp < o) o = e[i].stamp, v = i;
+  *oldest = o;
+  return &e[v];
+}
+
+/* The PLRU or random victim of a full set, and the PLRU update of a fill: out of line, so that an
+ * LRU fill needs few registers (tlb.c). */
+uint32_t mmu_tlb_policy_victim(mmu_tlb_t *t, mmu_tlb_array_t *a, uint32_t set);
+void mmu_tlb_plru_fill(mmu_tlb_array_t *a, uint32_t set, uint32_t way);
+
+/* The way of set `set` that a fill takes (w, or the policy's choice when w is NULL), counted,
+ * with the replacement state updated and the entry marked valid; the caller writes the rest. */
+static inline mmu_tlb_entry_t *mmu_tlb_take_way(mmu_tlb_t *t, mmu_tlb_array_t *a, uint32_t set,
+                                                mmu_tlb_entry_t *w) {
+  mmu_tlb_entry_t *e = &a->e[set * a->ways];
+  if (!w) {
+    uint64_t oldest;
+    if (t->hint_set == e && t->hint_clock == t->clock) /* see struct mmu_tlb */
+      w = t->hint_way, oldest = w->stamp;
+    else
+      w = mmu_tlb_oldest_way(e, a->ways, &oldest);
+    if (oldest) { /* every way valid: the policy's victim */
+      if (t->repl != MMU_REPL_LRU) w = &e[mmu_tlb_policy_victim(t, a, set)];
+      t->st.evictions++;
+    }
+  }
+  if (!w->valid) a->nvalid++;
+  w->valid = true;
+  t->st.fills++;
+  w->stamp = ++t->clock;
+  if (t->repl == MMU_REPL_PLRU) mmu_tlb_plru_fill(a, set, (uint32_t)(w - e));
+  return w;
+}
+
+/* mmu_tlb_fill_new without the copy: the way that a new entry for vpn of page size `size` takes,
+ * with the fill counted and the replacement state updated; the caller writes the entry there at
+ * once (mmu_tlb_entry_set). NULL (nothing filled) when the TLB has no array of that size. Inline:
+ * a walk fills two TLBs. */
+static inline mmu_tlb_entry_t *mmu_tlb_fill_slot(mmu_tlb_t *t, mmu_page_size_t size,
+                                                 uint64_t vpn) {
+  mmu_tlb_array_t *a = &t->a[size];
+  if (!a->sets) return NULL;
+  return mmu_tlb_take_way(t, a, mmu_tlb_set_of(a, vpn), NULL);
 }
 
 #endif
