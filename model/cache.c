@@ -32,21 +32,22 @@ typedef uint64_t v2x64_t __attribute__((vector_size(16)));
 #define MAX_BLOCK (2 * 4 * 16 + 64 * 8) /* the block of a 64-way set */
 
 typedef struct cache_level {
-  uint32_t sets, ways, groups, latency; /* groups: 16-way vectors per set and kind */
+  uint32_t sets, ways, groups;          /* groups: 16-way vectors per set and kind */
   uint64_t mask;                        /* sets - 1 when sets is a power of two, else 0 (use %) */
   bool pow2;
   size_t block;      /* bytes per set: groups fingerprint vectors, groups age vectors, ways tags */
   v16_t oldest;      /* ways - 1 in every lane: the age of the next victim */
+  v16_t one;         /* 1 in the lanes of the ways, 0 in the padding */
   uint8_t *sets_mem; /* sets blocks, 64-byte aligned */
 } cache_level_t;
 
 struct mmu_cache {
   cache_level_t level[MMU_CACHE_LEVELS];
   int nlevels;
-  /* There are levels, and every one has a power-of-two number of sets and 2..16 ways (every
-   * default level): the access loop then needs no per-level choice of indexing or layout. */
+  /* Every level is there and has a power-of-two number of sets and 2..16 ways (the defaults):
+   * the access loop then needs no per-level choice of indexing or layout, nor a level count. */
   bool simple;
-  uint32_t dram_latency;
+  uint32_t latency[MMU_CACHE_LEVELS + 1]; /* cycles by where an access hits: *level_out */
   /* Every access leaves its line the most recently used of its first-level set (a hit moves it
    * there, a miss fills it there), so an access to the line of the access before hits the first
    * level and changes nothing: line + 1 of the last access, 0 = none. */
@@ -82,7 +83,7 @@ mmu_status_t mmu_cache_create(const mmu_cache_config_t cfg[MMU_CACHE_LEVELS], ui
   *out = NULL;
   mmu_cache_t *c = calloc(1, sizeof *c);
   if (!c) return MMU_ERR_NOMEM;
-  c->dram_latency = dram_latency;
+  c->latency[MMU_CACHE_LEVELS] = dram_latency;
   for (int i = 0; i < MMU_CACHE_LEVELS; i++) {
     const mmu_cache_config_t *k = &cfg[i];
     if (k->size_bytes == 0) break; /* levels after a disabled one are ignored */
@@ -94,10 +95,12 @@ mmu_status_t mmu_cache_create(const mmu_cache_config_t cfg[MMU_CACHE_LEVELS], ui
     l->ways = k->ways;
     l->groups = (k->ways + 15) / 16;
     l->sets = k->size_bytes / (MMU_LINE_BYTES * k->ways);
-    l->latency = k->latency;
+    c->latency[c->nlevels - 1] = k->latency;
     l->pow2 = !(l->sets & (l->sets - 1));
     l->mask = l->pow2 ? l->sets - 1 : 0;
     l->oldest = (v16_t){0} + (int8_t)(l->ways - 1);
+    for (uint32_t w = 0; w < 16; w++)
+      l->one[w] = w < l->ways;
     /* Blocks a multiple of 16 bytes, so that every block's vectors are aligned. */
     l->block = l->ways == 1 ? 8 : (32 * l->groups + 8 * l->ways + 15) & ~(size_t)15;
     size_t bytes = ((size_t)l->sets * l->block + 63) & ~(size_t)63;
@@ -108,7 +111,7 @@ mmu_status_t mmu_cache_create(const mmu_cache_config_t cfg[MMU_CACHE_LEVELS], ui
     }
     level_reset(l);
   }
-  c->simple = c->nlevels > 0;
+  c->simple = c->nlevels == MMU_CACHE_LEVELS;
   for (int i = 0; i < c->nlevels; i++)
     c->simple &= c->level[i].pow2 && c->level[i].ways > 1 && c->level[i].groups == 1;
   *out = c;
@@ -162,26 +165,27 @@ static inline bool access_in(const cache_level_t *l, uint8_t *p, uint64_t want, 
   return false;
 }
 
-/* access_in for a level of c->simple: one vector of each kind, the set's vectors kept in
- * registers. The ages are a permutation, so exactly one lane is the victim. */
+/* access_in for a level of c->simple: one vector of each kind. The ages are a permutation, so
+ * exactly one lane is the victim; it takes the line's fingerprint byte, and every other way of
+ * the set ages by one (l->one: 1 in a way's lane, 0 in a padding lane, whose age stays). */
 static inline bool access16(const cache_level_t *l, uint64_t line, uint64_t want, v16_t fpb) {
   uint8_t *p = l->sets_mem + (line & l->mask) * l->block;
   v16_t *fpv = (v16_t *)p, *agev = fpv + 1;
   uint64_t *tag = (uint64_t *)(agev + 1);
-  v16_t fp = *fpv, age = *agev;
-  uint32_t m = mmu_lane_mask(fp == fpb);
+  uint32_t m = mmu_lane_mask(*fpv == fpb);
   for (; __builtin_expect(m != 0, 0); m &= m - 1) { /* the usual miss: no fingerprint matches */
     uint32_t way = (uint32_t)__builtin_ctz(m);
     if (tag[way] == want) {
       int8_t a = ((const int8_t *)agev)[way];
-      if (a) *agev = aged(age, (v16_t){0} + a); /* 0: already the most recent */
+      if (a) *agev = aged(*agev, (v16_t){0} + a); /* 0: already the most recent */
       return true;
     }
   }
-  v16_t victim = age == l->oldest;
-  *fpv = (fp & ~victim) | (fpb & victim);
-  tag[(uint32_t)__builtin_ctz(mmu_lane_mask(victim))] = want;
-  *agev = (age - (age < l->oldest)) & ~victim; /* aged(age, l->oldest) */
+  v16_t age = *agev, victim = age == l->oldest;
+  uint32_t way = (uint32_t)__builtin_ctz(mmu_lane_mask(victim));
+  ((int8_t *)fpv)[way] = fpb[0];
+  tag[way] = want;
+  *agev = (age + l->one) & ~victim; /* aged(age, l->oldest) */
   return false;
 }
 
@@ -205,28 +209,27 @@ static __attribute__((noinline)) uint32_t access_general(mmu_cache_t *c, uint64_
       break;
     }
   }
-  if (level_out) *level_out = hit < c->nlevels ? hit : MMU_CACHE_LEVELS;
-  return hit < c->nlevels ? c->level[hit].latency : c->dram_latency;
+  if (hit == c->nlevels) hit = MMU_CACHE_LEVELS;
+  if (level_out) *level_out = hit;
+  return c->latency[hit];
 }
 
 uint32_t mmu_cache_access(mmu_cache_t *c, uint64_t pa, int *level_out) {
   uint64_t line = pa / MMU_LINE_BYTES, want = line + 1;
   if (want == c->last) { /* only set when there is a first level */
     if (level_out) *level_out = 0;
-    return c->level[0].latency;
+    return c->latency[0];
   }
   if (!c->simple) return access_general(c, line, level_out);
   c->last = want;
   v16_t fpb = fingerprints(line);
-  for (int hit = 0; hit < c->nlevels; hit++) {
-    const cache_level_t *l = &c->level[hit];
-    if (access16(l, line, want, fpb)) {
-      if (level_out) *level_out = hit;
-      return l->latency;
-    }
-  }
-  if (level_out) *level_out = MMU_CACHE_LEVELS;
-  return c->dram_latency;
+  _Static_assert(MMU_CACHE_LEVELS == 3, "the levels of a simple cache, unrolled");
+  int hit = access16(&c->level[0], line, want, fpb)   ? 0
+            : access16(&c->level[1], line, want, fpb) ? 1
+            : access16(&c->level[2], line, want, fpb) ? 2
+                                                      : MMU_CACHE_LEVELS;
+  if (level_out) *level_out = hit;
+  return c->latency[hit];
 }
 
 void mmu_cache_flush(mmu_cache_t *c) {
