@@ -59,9 +59,12 @@ uint8_t *mmu_mem_frame_ptr(mmu_mem_t *mem, uint64_t pa);
 
 /* Latency model (forwards to mmu_cache_access): cycles for a PTE-sized access at pa; updates
  * cache state. *level_out is the cache level that hit (0..MMU_CACHE_LEVELS-1) or
- * MMU_CACHE_LEVELS for DRAM. */
+ * MMU_CACHE_LEVELS for DRAM. Inlined where level_out is given (the walker's PTE loads), called
+ * where it is NULL (its rare A/D writes), so that the walker stays small enough for the compiler
+ * to inline the rest of it. */
 static inline uint32_t mmu_mem_timed_access(mmu_mem_t *mem, uint64_t pa, int *level_out) {
-  return mmu_cache_access(mem->cache, pa, level_out);
+  return level_out ? mmu_cache_access(mem->cache, pa, level_out)
+                   : mmu_cache_access_call(mem->cache, pa, NULL);
 }
 void mmu_mem_cache_flush(mmu_mem_t *mem);
 
