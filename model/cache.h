@@ -97,6 +97,12 @@ static inline mmu_v16_t mmu_cache_splat(uint32_t b) {
   return (mmu_v16_t)(v4x32_t){w, w, w, w};
 }
 
+/* The tag of a way of a simple level's set at p, after the set's two vectors: one addressing
+ * mode (a pointer to the tags is one more instruction per level). */
+static inline uint64_t *mmu_cache_tag16(uint8_t *p, uint32_t way) {
+  return (uint64_t *)(p + 32 + 8 * (size_t)way);
+}
+
 /* One level of a simple cache's part of an access (cache.c's access_in for one vector of each
  * kind): true on a hit, which becomes the most recently used line; on a miss the line is put
  * into the way of age ways-1. fp is the line's fingerprint, fpb that in every lane. */
@@ -104,11 +110,10 @@ static inline bool mmu_cache_access16(const mmu_cache_level_t *l, uint64_t line,
                                       uint32_t fp, mmu_v16_t fpb) {
   uint8_t *p = l->sets_mem + (line & l->mask) * l->block;
   mmu_v16_t *fpv = (mmu_v16_t *)p, *agev = fpv + 1;
-  uint64_t *tag = (uint64_t *)(agev + 1);
   uint32_t m = mmu_lane_mask(*fpv == fpb);
   for (; __builtin_expect(m != 0, 0); m &= m - 1) { /* the usual miss: no fingerprint matches */
     uint32_t way = (uint32_t)__builtin_ctz(m);
-    if (tag[way] == want) {
+    if (*mmu_cache_tag16(p, way) == want) {
       uint8_t a = ((const uint8_t *)agev)[way];
       if (a) { /* 0: already the most recent */
         /* The younger ways age by one (not the padding's 0x7f), then the way becomes the most
@@ -125,7 +130,7 @@ static inline bool mmu_cache_access16(const mmu_cache_level_t *l, uint64_t line,
   mmu_v16_t age = *agev, victim = age == l->oldest;
   uint32_t way = (uint32_t)__builtin_ctz(mmu_lane_mask(victim));
   ((int8_t *)fpv)[way] = (int8_t)fp;
-  tag[way] = want;
+  *mmu_cache_tag16(p, way) = want;
   *agev = (age + l->one) & ~victim;
   return false;
 }
