@@ -9,9 +9,10 @@ typedef mmu_v16_t v16_t;
 
 #define PAD_FP (-1) /* 0xff */
 #define PAD_AGE 0x7f
-#define MAX_BLOCK (2 * 4 * 16 + 64 * 8) /* the block of a 64-way set */
+#define MAX_BLOCK ((32 + 8 * 16) * 4) /* the block of a 64-way set */
 
-/* Every set empty: the first block built once (tags 0 = invalid), then copied to every set. */
+/* Every set empty: the first block built once (tags 0 = invalid or padding), then copied to
+ * every set. */
 static void level_reset(mmu_cache_level_t *l) {
   _Alignas(16) uint8_t first[MAX_BLOCK] = {0};
   if (l->ways > 1) {
@@ -49,8 +50,7 @@ mmu_status_t mmu_cache_create(const mmu_cache_config_t cfg[MMU_CACHE_LEVELS], ui
     l->oldest = (v16_t){0} + (int8_t)(l->ways - 1);
     for (uint32_t w = 0; w < 16; w++)
       l->one[w] = w < l->ways;
-    /* Blocks a multiple of 16 bytes, so that every block's vectors are aligned. */
-    l->block = l->ways == 1 ? 8 : (32 * l->groups + 8 * l->ways + 15) & ~(size_t)15;
+    l->block = l->ways == 1 ? 8 : (32 + 8 * 16) * l->groups; /* vectors and tags of 16 ways */
     size_t bytes = ((size_t)l->sets * l->block + 63) & ~(size_t)63;
     l->sets_mem = aligned_alloc(64, bytes);
     if (!l->sets_mem) {

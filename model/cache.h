@@ -43,7 +43,7 @@ void mmu_cache_destroy(mmu_cache_t *c);
  * keeps per way an 8-bit fingerprint of its line and an 8-bit age (0 = most recently used,
  * ways-1 = least), sixteen ways to a 16-byte vector (GCC vector extensions: SSE2 on x86-64,
  * NEON on Arm), so a lookup compares sixteen fingerprints at once and a recency update is four
- * operations per vector. Only a matching fingerprint (1 in 128 per way otherwise) costs a
+ * operations per vector. Only a matching fingerprint (1 in 256 per way otherwise) costs a
  * compare of the full tag.
  *
  * The ages of a set are always a permutation of 0..ways-1 with every invalid way older than
@@ -54,15 +54,16 @@ void mmu_cache_destroy(mmu_cache_t *c);
  * A set is one block: its fingerprint vectors, its age vectors, then its tags, so that a level
  * access touches one host page and few host lines (separate arrays measured slower: the host
  * cache and TLB misses on the 5 MiB LLC model cost more than the instructions). The vectors are
- * padded to a multiple of 16 ways, the tags are not: a padding lane has fingerprint 0xff, which no
- * line gets, and age 0x7f, which neither an update nor the victim search changes or picks. Host
- * memory per line: 8 bytes of tag plus 32 bytes per set and 16 ways (the 32 MiB LLC model: 5 MiB).
+ * padded to a multiple of 16 ways and so are the tags: a padding way has tag 0, which no line
+ * has (a tag is the line + 1), so that its fingerprint 0xff may match, and age 0x7f, which neither
+ * an update nor the victim search changes or picks. Host memory per line: 8 bytes of tag plus 32
+ * bytes per set and 16 ways (the 32 MiB LLC model: 5 MiB), padding aside.
  * A direct-mapped level keeps tags only. */
 typedef struct mmu_cache_level {
   uint32_t sets, ways, groups; /* groups: 16-way vectors per set and kind */
   uint64_t mask;               /* sets - 1 when sets is a power of two, else 0 (use %) */
   bool pow2;
-  size_t block;      /* bytes per set: groups fingerprint vectors, groups age vectors, ways tags */
+  size_t block;      /* bytes per set: groups fingerprint vectors, groups age vectors, tags */
   mmu_v16_t oldest;  /* ways - 1 in every lane: the age of the next victim */
   mmu_v16_t one;     /* 1 in the lanes of the ways, 0 in the padding */
   uint8_t *sets_mem; /* sets blocks, 64-byte aligned */
@@ -81,12 +82,10 @@ struct mmu_cache {
   uint64_t last;
 };
 
-/* A multiplicative hash's top seven bits, from the line's low 32 bits (lines of one set share
- * their low bits; a 32-bit multiply takes its factor as an immediate): 0..127, never the
- * padding's 0xff. One bit less than a byte costs a tag compare in 1 of 128 ways instead of 1 of
- * 255, fewer instructions than excluding one value. */
+/* A multiplicative hash's top byte, from the line's low 32 bits (lines of one set share their
+ * low bits; a 32-bit multiply takes its factor as an immediate). */
 static inline uint32_t mmu_cache_fingerprint(uint64_t line) {
-  return ((uint32_t)line * 0x9e3779b9u) >> 25;
+  return ((uint32_t)line * 0x9e3779b9u) >> 24;
 }
 
 /* The byte b (0..255) in every lane: a multiply spreads it over 32 bits, one shuffle over the
