@@ -73,12 +73,6 @@ void mmu_cache_destroy(mmu_cache_t *c) {
   free(c);
 }
 
-/* Makes the way of age a (in every lane of ab) the most recently used: the younger ways age by
- * one. Per vector one compare, one subtract (a true compare is -1), one compare and a mask. */
-static inline v16_t aged(v16_t v, v16_t ab) {
-  return (v - (v < ab)) & ~(v == ab);
-}
-
 /* One level's part of an access to the set at p: true on a hit, which becomes the most recently
  * used line; on a miss the line is put into the way of age ways-1 (an invalid way if any, else
  * the LRU line) as the most recently used. Every level above the one that hits (all of them, for
@@ -94,7 +88,7 @@ static inline bool access_in(const mmu_cache_level_t *l, uint8_t *p, uint64_t wa
         uint8_t a = ((const uint8_t *)age)[way];
         if (a) /* 0: already the most recent */
           for (uint32_t h = 0; h < l->groups; h++)
-            age[h] = aged(age[h], mmu_cache_splat(a));
+            age[h] = mmu_cache_aged(age[h], mmu_cache_splat(a));
         return true;
       }
     }
@@ -109,7 +103,7 @@ static inline bool access_in(const mmu_cache_level_t *l, uint8_t *p, uint64_t wa
     }
   }
   for (uint32_t g = 0; g < l->groups; g++)
-    age[g] = aged(age[g], l->oldest);
+    age[g] = mmu_cache_aged(age[g], l->oldest);
   return false;
 }
 

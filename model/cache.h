@@ -96,6 +96,12 @@ static inline mmu_v16_t mmu_cache_splat(uint32_t b) {
   return (mmu_v16_t)(v4x32_t){w, w, w, w};
 }
 
+/* Makes the way of age a (in every lane of ab) the most recently used: the younger ways age by
+ * one. Per vector one compare, one subtract (a true compare is -1), one compare and a mask. */
+static inline mmu_v16_t mmu_cache_aged(mmu_v16_t v, mmu_v16_t ab) {
+  return (v - (v < ab)) & ~(v == ab);
+}
+
 /* The tag of a way of a simple level's set at p, after the set's two vectors: one addressing
  * mode (a pointer to the tags is one more instruction per level). */
 static inline uint64_t *mmu_cache_tag16(uint8_t *p, uint32_t way) {
@@ -104,9 +110,9 @@ static inline uint64_t *mmu_cache_tag16(uint8_t *p, uint32_t way) {
 
 /* One level of a simple cache's part of an access (cache.c's access_in for one vector of each
  * kind): true on a hit, which becomes the most recently used line; on a miss the line is put
- * into the way of age ways-1. fp is the line's fingerprint, fpb that in every lane. */
+ * into the way of age ways-1. fpb is the line's fingerprint in every lane. */
 static inline bool mmu_cache_access16(const mmu_cache_level_t *l, uint64_t line, uint64_t want,
-                                      uint32_t fp, mmu_v16_t fpb) {
+                                      mmu_v16_t fpb) {
   uint8_t *p = l->sets_mem + (line & l->mask) * l->block;
   mmu_v16_t *fpv = (mmu_v16_t *)p, *agev = fpv + 1;
   uint32_t m = mmu_lane_mask(*fpv == fpb);
@@ -114,21 +120,18 @@ static inline bool mmu_cache_access16(const mmu_cache_level_t *l, uint64_t line,
     uint32_t way = (uint32_t)__builtin_ctz(m);
     if (*mmu_cache_tag16(p, way) == want) {
       uint8_t a = ((const uint8_t *)agev)[way];
-      if (a) { /* 0: already the most recent */
-        /* The younger ways age by one (not the padding's 0x7f), then the way becomes the most
-         * recent: cache.c's aged in two steps, the second a byte store. */
-        *agev -= *agev < mmu_cache_splat(a);
-        ((int8_t *)agev)[way] = 0;
-      }
+      if (a) *agev = mmu_cache_aged(*agev, mmu_cache_splat(a)); /* 0: already the most recent */
       return true;
     }
   }
   /* The ages are a permutation, so exactly one lane is the victim; it takes the line's
    * fingerprint, and every other way of the set ages by one (l->one: 1 in a way's lane, 0 in a
-   * padding lane, whose age stays): cache.c's aged(age, l->oldest). */
+   * padding lane, whose age stays): mmu_cache_aged(age, l->oldest). Whole vectors are stored, not
+   * the way's byte: the next 16-byte load of the set would stall on a byte store (measured 13%
+   * slower full walks, with 3% fewer instructions). */
   mmu_v16_t age = *agev, victim = age == l->oldest;
   uint32_t way = (uint32_t)__builtin_ctz(mmu_lane_mask(victim));
-  ((int8_t *)fpv)[way] = (int8_t)fp;
+  *fpv = (*fpv & ~victim) | (fpb & victim);
   *mmu_cache_tag16(p, way) = want;
   *agev = (age + l->one) & ~victim;
   return false;
@@ -149,13 +152,12 @@ static inline uint32_t mmu_cache_access(mmu_cache_t *c, uint64_t pa, int *level_
   }
   if (!c->simple) return mmu_cache_access_general(c, line, level_out);
   c->last = want;
-  uint32_t fp = mmu_cache_fingerprint(line);
-  mmu_v16_t fpb = mmu_cache_splat(fp);
+  mmu_v16_t fpb = mmu_cache_splat(mmu_cache_fingerprint(line));
   /* The levels unrolled (cache.c asserts that there are three). */
-  int hit = mmu_cache_access16(&c->level[0], line, want, fp, fpb)   ? 0
-            : mmu_cache_access16(&c->level[1], line, want, fp, fpb) ? 1
-            : mmu_cache_access16(&c->level[2], line, want, fp, fpb) ? 2
-                                                                    : MMU_CACHE_LEVELS;
+  int hit = mmu_cache_access16(&c->level[0], line, want, fpb)   ? 0
+            : mmu_cache_access16(&c->level[1], line, want, fpb) ? 1
+            : mmu_cache_access16(&c->level[2], line, want, fpb) ? 2
+                                                                : MMU_CACHE_LEVELS;
   if (level_out) *level_out = hit;
   return c->latency[hit];
 }
