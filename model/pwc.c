@@ -56,6 +56,9 @@ typedef struct pwc_level {
   mmu_pwc_entry_t *e; /* per line */
   v8i16_t *age;       /* per set, groups vectors */
   uint8_t *tag;       /* per line, in mmu_pwc.tag: the ASID's low byte, EMPTY_TAG or GONE_TAG */
+  /* The last lookup's set at this level and the set's first line, for the fill that follows a
+   * miss (mmu_pwc_fill). */
+  uint32_t mset, mline;
 } pwc_level_t;
 
 struct mmu_pwc {
@@ -166,10 +169,12 @@ static inline uint32_t set_of(const pwc_level_t *lv, uint64_t va) {
 }
 
 int mmu_pwc_lookup(mmu_pwc_t *p, uint64_t va, uint16_t asid, mmu_pwc_entry_t *out) {
-  for (const pwc_level_t *lv = p->lv, *end = p->lv + p->nlv; lv < end; lv++) {
+  for (pwc_level_t *lv = p->lv, *end = p->lv + p->nlv; lv < end; lv++) {
     uint64_t want = (va & lv->vmask) | asid;
-    uint32_t set = set_of(lv, va);
-    const uint64_t *key = lv->key + set * lv->stride, *last = key + lv->stride, *k = key;
+    uint32_t set = set_of(lv, va), line = set * lv->stride;
+    const uint64_t *key = lv->key + line, *last = key + lv->stride, *k = key;
+    lv->mset = set;
+    lv->mline = line;
     do {
       const uint64_t *hit = k[0] == want ? k : k[1] == want ? k + 1 : NULL;
       if (hit) {
@@ -200,7 +205,7 @@ static inline void put(pwc_level_t *lv, uint32_t line, uint64_t va, uint16_t asi
  * used. */
 static __attribute__((noinline)) void fill_wide(pwc_level_t *lv, uint64_t va, uint16_t asid,
                                                 uint64_t next_table, uint64_t x86_rights) {
-  uint32_t set = set_of(lv, va), groups = lv->groups, line = set * lv->stride, way = 0;
+  uint32_t set = lv->mset, groups = lv->groups, line = lv->mline, way = 0;
   v8i16_t *age = lv->age + set * groups, oldest = lv->oldest;
   uint32_t w = lv->ways;
   if (lv->slow > 1) /* some PWC_GONE line in the level besides the 1 for the wide sets */
@@ -231,7 +236,7 @@ static __attribute__((noinline)) void fill_slow(pwc_level_t *lv, uint64_t va, ui
     fill_wide(lv, va, asid, next_table, x86_rights);
     return;
   }
-  uint32_t set = set_of(lv, va), line = set * lv->stride, way;
+  uint32_t set = lv->mset, line = lv->mline, way;
   v8i16_t *age = lv->age + set, v = *age, oldest = lv->oldest;
   /* Found by tag, then by key (a valid line's tag may equal GONE_TAG). */
   mmu_v16_t t;
@@ -254,17 +259,16 @@ void mmu_pwc_fill(mmu_pwc_t *p, int level, uint64_t va, uint16_t asid, uint64_t 
                   uint64_t x86_rights) {
   pwc_level_t *lv = (unsigned)level < MMU_MAX_LEVELS ? p->at[level] : NULL;
   if (!lv) return;
-  /* No line holds the key (the walk's lookup has just missed this level). */
+  /* No line holds the key, and mset and mline are va's (see pwc.h). */
   if (__builtin_expect(lv->slow != 0, 0)) {
     fill_slow(lv, va, asid, next_table, x86_rights);
     return;
   }
   /* Up to 8 ways, no PWC_GONE line: the usual case. */
-  uint32_t set = set_of(lv, va);
-  v8i16_t *age = lv->age + set, v = *age, oldest = lv->oldest, victim = v == oldest;
+  v8i16_t *age = lv->age + lv->mset, v = *age, oldest = lv->oldest, victim = v == oldest;
   uint32_t way = (uint32_t)__builtin_ctz(mmu_lane_mask((mmu_v16_t)victim)) / 2;
   *age = (v - (v < oldest)) & ~victim; /* aged(v, oldest) */
-  put(lv, set * lv->stride + way, va, asid, next_table, x86_rights);
+  put(lv, lv->mline + way, va, asid, next_table, x86_rights);
 }
 
 void mmu_pwc_invalidate(mmu_pwc_t *p, mmu_inval_t kind, uint16_t asid) {

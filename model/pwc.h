@@ -24,9 +24,9 @@ uint32_t mmu_pwc_latency(const mmu_pwc_t *pwc);
 /* Finds the deepest cached entry for va (lowest level >= 1); returns its level or -1. */
 int mmu_pwc_lookup(mmu_pwc_t *pwc, uint64_t va, uint16_t asid, mmu_pwc_entry_t *out);
 /* Caches the entry of `level` for va (the fields of mmu_pwc_entry_t, passed in registers: an
- * entry the caller had just stored would be read back with a stalling wide load). The caller has
- * just missed that level in mmu_pwc_lookup for the same va and asid (as the walk has), so no line
- * holds it yet. */
+ * entry the caller had just stored would be read back with a stalling wide load). The last
+ * mmu_pwc_lookup was for the same va and asid and missed that level, which nothing filled since
+ * (as in a walk), so no line holds the entry yet and the lookup kept its set. */
 void mmu_pwc_fill(mmu_pwc_t *pwc, int level, uint64_t va, uint16_t asid, uint64_t next_table,
                   uint64_t x86_rights);
 /* PAGE and ASID drop the asid's entries (INVLPG flushes the PCID's paging-structure caches);
