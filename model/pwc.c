@@ -36,49 +36,13 @@
 #define GONE_TAG 0xfe
 #define PAD_AGE 0x7fff
 
-typedef int16_t v8i16_t __attribute__((vector_size(16)));
-
-typedef struct pwc_level {
-  uint64_t vmask;              /* ~0 << (12 + 9 * level): a key is va & vmask | asid */
-  uint64_t mask;               /* sets - 1 when sets is a power of two, else 0 (use %) */
-  uint32_t shift, stride;      /* shift: 12 + 9 * level */
-  uint32_t sets, ways, groups; /* groups: age vectors per set */
-  /* PWC_GONE lines, plus 1 for more than 8 ways: 0 (the usual case) lets a fill take the way of
-   * age ways-1 of one vector of ages after one test. */
-  uint32_t slow;
-  bool pow2;
-  int level;
-  uint32_t lines;     /* sets * stride */
-  uint32_t waybits;   /* (1 << ways) - 1 for up to 8 ways */
-  uint32_t end;       /* the index after this level's last line in the shared arrays */
-  v8i16_t oldest;     /* ways - 1 in every lane: the age of the next victim */
-  uint64_t *key;      /* per line, in mmu_pwc.key */
-  mmu_pwc_entry_t *e; /* per line */
-  v8i16_t *age;       /* per set, groups vectors */
-  uint8_t *tag;       /* per line, in mmu_pwc.tag: the ASID's low byte, EMPTY_TAG or GONE_TAG */
-  /* The last lookup's set at this level and the set's first line, for the fill that follows a
-   * miss (mmu_pwc_fill). */
-  uint32_t mset, mline;
-} pwc_level_t;
-
-struct mmu_pwc {
-  pwc_level_t lv[MMU_PWC_LEVELS]; /* the enabled levels, deepest (level 1) first */
-  int nlv;
-  pwc_level_t *at[MMU_MAX_LEVELS]; /* level -> its lv, or NULL (0, disabled, beyond the walk) */
-  uint32_t latency;
-  uint32_t lines; /* all levels' lines, rounded up to a multiple of 16 */
-  uint64_t *key;  /* the levels' keys one after the other, then PWC_NONE padding */
-  uint8_t *tag;   /* likewise, then EMPTY_TAG padding and 16 bytes more; 16-byte aligned */
-  uint8_t *lvof;  /* per line of the shared arrays: the index in lv of its level */
-};
-
 /* Makes the way of age a (in every lane of ab) the most recently used: the younger ways age by
  * one (a true compare is -1). */
-static inline v8i16_t aged(v8i16_t v, v8i16_t ab) {
+static inline mmu_v8i16_t aged(mmu_v8i16_t v, mmu_v8i16_t ab) {
   return (v - (v < ab)) & ~(v == ab);
 }
 
-static void level_clear(pwc_level_t *lv) {
+static void level_clear(mmu_pwc_level_t *lv) {
   for (uint32_t i = 0; i < lv->lines; i++) {
     lv->key[i] = PWC_NONE;
     lv->tag[i] = EMPTY_TAG;
@@ -98,7 +62,7 @@ mmu_status_t mmu_pwc_create(const mmu_pwc_config_t cfg[MMU_PWC_LEVELS], int leve
   for (int l = 1; l < levels && l <= MMU_PWC_LEVELS; l++) {
     const mmu_pwc_config_t *c = &cfg[l - 1];
     if (!c->entries) continue;
-    pwc_level_t *lv = &p->lv[p->nlv];
+    mmu_pwc_level_t *lv = &p->lv[p->nlv];
     p->at[l] = lv;
     p->nlv++; /* counted now: destroy frees a partial level */
     lv->level = l;
@@ -113,7 +77,7 @@ mmu_status_t mmu_pwc_create(const mmu_pwc_config_t cfg[MMU_PWC_LEVELS], int leve
     lv->lines = lv->sets * lv->stride;
     lv->waybits = c->ways < 8 ? (1u << c->ways) - 1 : 0xffu;
     lv->end = lines += lv->lines;
-    lv->oldest = (v8i16_t){0} + (int16_t)(c->ways - 1);
+    lv->oldest = (mmu_v8i16_t){0} + (int16_t)(c->ways - 1);
     lv->e = calloc(lv->lines, sizeof *lv->e);
     lv->age = aligned_alloc(16, (size_t)lv->sets * lv->groups * sizeof *lv->age);
     if (!lv->e || !lv->age) {
@@ -135,7 +99,7 @@ mmu_status_t mmu_pwc_create(const mmu_pwc_config_t cfg[MMU_PWC_LEVELS], int leve
     p->tag[i] = EMPTY_TAG;
   }
   for (int i = 0; i < p->nlv; i++) {
-    pwc_level_t *lv = &p->lv[i];
+    mmu_pwc_level_t *lv = &p->lv[i];
     lv->key = p->key + (lv->end - lv->lines);
     lv->tag = p->tag + (lv->end - lv->lines);
     for (uint32_t j = lv->end - lv->lines; j < lv->end; j++)
@@ -163,13 +127,13 @@ uint32_t mmu_pwc_latency(const mmu_pwc_t *p) {
 }
 
 /* The set of va at level lv. */
-static inline uint32_t set_of(const pwc_level_t *lv, uint64_t va) {
+static inline uint32_t set_of(const mmu_pwc_level_t *lv, uint64_t va) {
   uint64_t tag = va >> lv->shift;
   return (uint32_t)(__builtin_expect(lv->pow2, 1) ? tag & lv->mask : tag % lv->sets);
 }
 
 int mmu_pwc_lookup(mmu_pwc_t *p, uint64_t va, uint16_t asid, mmu_pwc_entry_t *out) {
-  for (pwc_level_t *lv = p->lv, *end = p->lv + p->nlv; lv < end; lv++) {
+  for (mmu_pwc_level_t *lv = p->lv, *end = p->lv + p->nlv; lv < end; lv++) {
     uint64_t want = (va & lv->vmask) | asid;
     uint32_t set = set_of(lv, va), line = set * lv->stride;
     const uint64_t *key = lv->key + line, *last = key + lv->stride, *k = key;
@@ -179,12 +143,12 @@ int mmu_pwc_lookup(mmu_pwc_t *p, uint64_t va, uint16_t asid, mmu_pwc_entry_t *ou
       const uint64_t *hit = k[0] == want ? k : k[1] == want ? k + 1 : NULL;
       if (hit) {
         uint32_t way = (uint32_t)(hit - key), groups = lv->groups;
-        v8i16_t *age = lv->age + set * groups;
+        mmu_v8i16_t *age = lv->age + set * groups;
         int16_t a = ((const int16_t *)age)[way];
         *out = lv->e[hit - lv->key];
         if (a) /* 0: already the most recent */
           for (uint32_t g = 0; g < groups; g++)
-            age[g] = aged(age[g], (v8i16_t){0} + a);
+            age[g] = aged(age[g], (mmu_v8i16_t){0} + a);
         return lv->level;
       }
     } while ((k += 2) < last);
@@ -192,27 +156,19 @@ int mmu_pwc_lookup(mmu_pwc_t *p, uint64_t va, uint16_t asid, mmu_pwc_entry_t *ou
   return -1;
 }
 
-/* Stores the entry at the line (the fill's last step). */
-static inline void put(pwc_level_t *lv, uint32_t line, uint64_t va, uint16_t asid,
-                       uint64_t next_table, uint64_t x86_rights) {
-  lv->key[line] = (va & lv->vmask) | asid;
-  lv->e[line] = (mmu_pwc_entry_t){next_table, x86_rights};
-  lv->tag[line] = (uint8_t)asid;
-}
-
 /* mmu_pwc_fill for more than 8 ways: a PWC_GONE way of the set if there is one, else the way of
  * age ways-1 (the ages are a permutation: exactly one lane has that age), made the most recently
  * used. */
-static __attribute__((noinline)) void fill_wide(pwc_level_t *lv, uint64_t va, uint16_t asid,
+static __attribute__((noinline)) void fill_wide(mmu_pwc_level_t *lv, uint64_t va, uint16_t asid,
                                                 uint64_t next_table, uint64_t x86_rights) {
   uint32_t set = lv->mset, groups = lv->groups, line = lv->mline, way = 0;
-  v8i16_t *age = lv->age + set * groups, oldest = lv->oldest;
+  mmu_v8i16_t *age = lv->age + set * groups, oldest = lv->oldest;
   uint32_t w = lv->ways;
   if (lv->slow > 1) /* some PWC_GONE line in the level besides the 1 for the wide sets */
     for (w = 0; w < lv->ways && lv->key[line + w] != PWC_GONE; w++) {
     }
   if (w < lv->ways) {
-    v8i16_t a = (v8i16_t){0} + ((const int16_t *)age)[w];
+    mmu_v8i16_t a = (mmu_v8i16_t){0} + ((const int16_t *)age)[w];
     for (uint32_t g = 0; g < groups; g++)
       age[g] = aged(age[g], a);
     lv->slow--;
@@ -224,20 +180,20 @@ static __attribute__((noinline)) void fill_wide(pwc_level_t *lv, uint64_t va, ui
       age[g] = aged(age[g], oldest);
     }
   }
-  put(lv, line + way, va, asid, next_table, x86_rights);
+  mmu_pwc_put(lv, line + way, va, asid, next_table, x86_rights);
 }
 
 /* mmu_pwc_fill when lv->slow is non-zero: a PWC_GONE way of the set if there is one (made the
  * most recently used, as a hit would), else the way of age ways-1. Reached by a tail call, so
  * that the usual fill saves no registers. */
-static __attribute__((noinline)) void fill_slow(pwc_level_t *lv, uint64_t va, uint16_t asid,
-                                                uint64_t next_table, uint64_t x86_rights) {
+void mmu_pwc_fill_slow(mmu_pwc_level_t *lv, uint64_t va, uint16_t asid, uint64_t next_table,
+                       uint64_t x86_rights) {
   if (lv->groups != 1) {
     fill_wide(lv, va, asid, next_table, x86_rights);
     return;
   }
   uint32_t set = lv->mset, line = lv->mline, way;
-  v8i16_t *age = lv->age + set, v = *age, oldest = lv->oldest;
+  mmu_v8i16_t *age = lv->age + set, v = *age, oldest = lv->oldest;
   /* Found by tag, then by key (a valid line's tag may equal GONE_TAG). */
   mmu_v16_t t;
   memcpy(&t, lv->tag + line, sizeof t); /* the tag array has 16 bytes of padding */
@@ -246,29 +202,19 @@ static __attribute__((noinline)) void fill_slow(pwc_level_t *lv, uint64_t va, ui
     if (lv->key[line + (uint32_t)__builtin_ctz(m)] == PWC_GONE) break;
   if (m) {
     way = (uint32_t)__builtin_ctz(m);
-    oldest = (v8i16_t){0} + ((const int16_t *)age)[way];
+    oldest = (mmu_v8i16_t){0} + ((const int16_t *)age)[way];
     lv->slow--;
   }
-  v8i16_t victim = v == oldest;
+  mmu_v8i16_t victim = v == oldest;
   if (!m) way = (uint32_t)__builtin_ctz(mmu_lane_mask((mmu_v16_t)victim)) / 2;
   *age = (v - (v < oldest)) & ~victim; /* aged(v, the way's age) */
-  put(lv, line + way, va, asid, next_table, x86_rights);
+  mmu_pwc_put(lv, line + way, va, asid, next_table, x86_rights);
 }
 
 void mmu_pwc_fill(mmu_pwc_t *p, int level, uint64_t va, uint16_t asid, uint64_t next_table,
                   uint64_t x86_rights) {
-  pwc_level_t *lv = (unsigned)level < MMU_MAX_LEVELS ? p->at[level] : NULL;
-  if (!lv) return;
-  /* No line holds the key, and mset and mline are va's (see pwc.h). */
-  if (__builtin_expect(lv->slow != 0, 0)) {
-    fill_slow(lv, va, asid, next_table, x86_rights);
-    return;
-  }
-  /* Up to 8 ways, no PWC_GONE line: the usual case. */
-  v8i16_t *age = lv->age + lv->mset, v = *age, oldest = lv->oldest, victim = v == oldest;
-  uint32_t way = (uint32_t)__builtin_ctz(mmu_lane_mask((mmu_v16_t)victim)) / 2;
-  *age = (v - (v < oldest)) & ~victim; /* aged(v, oldest) */
-  put(lv, lv->mline + way, va, asid, next_table, x86_rights);
+  if ((unsigned)level < MMU_MAX_LEVELS)
+    mmu_pwc_fill_inline(p, level, va, asid, next_table, x86_rights);
 }
 
 void mmu_pwc_invalidate(mmu_pwc_t *p, mmu_inval_t kind, uint16_t asid) {

@@ -3,6 +3,7 @@
 #ifndef MMU_PWC_H
 #define MMU_PWC_H
 
+#include "cache.h" /* mmu_v16_t, mmu_lane_mask */
 #include "mmusim.h"
 
 typedef struct mmu_pwc_entry {
@@ -29,6 +30,73 @@ int mmu_pwc_lookup(mmu_pwc_t *pwc, uint64_t va, uint16_t asid, mmu_pwc_entry_t *
  * (as in a walk), so no line holds the entry yet and the lookup kept its set. */
 void mmu_pwc_fill(mmu_pwc_t *pwc, int level, uint64_t va, uint16_t asid, uint64_t next_table,
                   uint64_t x86_rights);
+
+/* The caches' state, laid out and kept as pwc.c describes. Visible here only so that the usual
+ * fill can be inlined into the walker; everything else goes through the functions. */
+typedef int16_t mmu_v8i16_t __attribute__((vector_size(16)));
+
+typedef struct mmu_pwc_level {
+  uint64_t vmask;              /* ~0 << (12 + 9 * level): a key is va & vmask | asid */
+  uint64_t mask;               /* sets - 1 when sets is a power of two, else 0 (use %) */
+  uint32_t shift, stride;      /* shift: 12 + 9 * level */
+  uint32_t sets, ways, groups; /* groups: age vectors per set */
+  /* PWC_GONE lines, plus 1 for more than 8 ways: 0 (the usual case) lets a fill take the way of
+   * age ways-1 of one vector of ages after one test. */
+  uint32_t slow;
+  bool pow2;
+  int level;
+  uint32_t lines;     /* sets * stride */
+  uint32_t waybits;   /* (1 << ways) - 1 for up to 8 ways */
+  uint32_t end;       /* the index after this level's last line in the shared arrays */
+  mmu_v8i16_t oldest; /* ways - 1 in every lane: the age of the next victim */
+  uint64_t *key;      /* per line, in mmu_pwc.key */
+  mmu_pwc_entry_t *e; /* per line */
+  mmu_v8i16_t *age;   /* per set, groups vectors */
+  uint8_t *tag;       /* per line, in mmu_pwc.tag: the ASID's low byte, EMPTY_TAG or GONE_TAG */
+  /* The last lookup's set at this level and the set's first line, for the fill that follows a
+   * miss (mmu_pwc_fill). */
+  uint32_t mset, mline;
+} mmu_pwc_level_t;
+
+struct mmu_pwc {
+  mmu_pwc_level_t lv[MMU_PWC_LEVELS]; /* the enabled levels, deepest (level 1) first */
+  int nlv;
+  mmu_pwc_level_t *at[MMU_MAX_LEVELS]; /* level -> its lv, or NULL (0, disabled, beyond walk) */
+  uint32_t latency;
+  uint32_t lines; /* all levels' lines, rounded up to a multiple of 16 */
+  uint64_t *key;  /* the levels' keys one after the other, then PWC_NONE padding */
+  uint8_t *tag;   /* likewise, then EMPTY_TAG padding and 16 bytes more; 16-byte aligned */
+  uint8_t *lvof;  /* per line of the shared arrays: the index in lv of its level */
+};
+
+/* Stores the entry at the line (a fill's last step). */
+static inline void mmu_pwc_put(mmu_pwc_level_t *lv, uint32_t line, uint64_t va, uint16_t asid,
+                               uint64_t next_table, uint64_t x86_rights) {
+  lv->key[line] = (va & lv->vmask) | asid;
+  lv->e[line] = (mmu_pwc_entry_t){next_table, x86_rights};
+  lv->tag[line] = (uint8_t)asid;
+}
+
+/* mmu_pwc_fill when lv->slow is non-zero (pwc.c), out of line. */
+void mmu_pwc_fill_slow(mmu_pwc_level_t *lv, uint64_t va, uint16_t asid, uint64_t next_table,
+                       uint64_t x86_rights);
+
+/* mmu_pwc_fill for a level below MMU_MAX_LEVELS (a walk's), inlined into the walker. */
+static inline void mmu_pwc_fill_inline(mmu_pwc_t *p, int level, uint64_t va, uint16_t asid,
+                                       uint64_t next_table, uint64_t x86_rights) {
+  mmu_pwc_level_t *lv = p->at[level];
+  if (!lv) return;
+  /* No line holds the key, and mset and mline are va's (see mmu_pwc_fill). */
+  if (__builtin_expect(lv->slow != 0, 0)) {
+    mmu_pwc_fill_slow(lv, va, asid, next_table, x86_rights);
+    return;
+  }
+  /* Up to 8 ways, no PWC_GONE line: the way of age ways-1, made the most recently used. */
+  mmu_v8i16_t *age = lv->age + lv->mset, v = *age, oldest = lv->oldest, victim = v == oldest;
+  uint32_t way = (uint32_t)__builtin_ctz(mmu_lane_mask((mmu_v16_t)victim)) / 2;
+  *age = (v - (v < oldest)) & ~victim; /* aged(v, oldest) */
+  mmu_pwc_put(lv, lv->mline + way, va, asid, next_table, x86_rights);
+}
 /* PAGE and ASID drop the asid's entries (INVLPG flushes the PCID's paging-structure caches);
  * NONGLOBAL and ALL drop everything (upper-level entries are never global). */
 void mmu_pwc_invalidate(mmu_pwc_t *pwc, mmu_inval_t kind, uint16_t asid);
