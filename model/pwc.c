@@ -126,34 +126,19 @@ uint32_t mmu_pwc_latency(const mmu_pwc_t *p) {
   return p->latency;
 }
 
-/* The set of va at level lv. */
-static inline uint32_t set_of(const mmu_pwc_level_t *lv, uint64_t va) {
-  uint64_t tag = va >> lv->shift;
-  return (uint32_t)(__builtin_expect(lv->pow2, 1) ? tag & lv->mask : tag % lv->sets);
+int mmu_pwc_hit(mmu_pwc_level_t *lv, uint32_t way, mmu_pwc_entry_t *out) {
+  uint32_t groups = lv->groups;
+  mmu_v8i16_t *age = lv->age + lv->mset * groups;
+  int16_t a = ((const int16_t *)age)[way];
+  *out = lv->e[lv->mline + way];
+  if (a) /* 0: already the most recent */
+    for (uint32_t g = 0; g < groups; g++)
+      age[g] = aged(age[g], (mmu_v8i16_t){0} + a);
+  return lv->level;
 }
 
 int mmu_pwc_lookup(mmu_pwc_t *p, uint64_t va, uint16_t asid, mmu_pwc_entry_t *out) {
-  for (mmu_pwc_level_t *lv = p->lv, *end = p->lv + p->nlv; lv < end; lv++) {
-    uint64_t want = (va & lv->vmask) | asid;
-    uint32_t set = set_of(lv, va), line = set * lv->stride;
-    const uint64_t *key = lv->key + line, *last = key + lv->stride, *k = key;
-    lv->mset = set;
-    lv->mline = line;
-    do {
-      const uint64_t *hit = k[0] == want ? k : k[1] == want ? k + 1 : NULL;
-      if (hit) {
-        uint32_t way = (uint32_t)(hit - key), groups = lv->groups;
-        mmu_v8i16_t *age = lv->age + set * groups;
-        int16_t a = ((const int16_t *)age)[way];
-        *out = lv->e[hit - lv->key];
-        if (a) /* 0: already the most recent */
-          for (uint32_t g = 0; g < groups; g++)
-            age[g] = aged(age[g], (mmu_v8i16_t){0} + a);
-        return lv->level;
-      }
-    } while ((k += 2) < last);
-  }
-  return -1;
+  return mmu_pwc_lookup_inline(p, va, asid, out);
 }
 
 /* mmu_pwc_fill for more than 8 ways: a PWC_GONE way of the set if there is one, else the way of
@@ -184,8 +169,8 @@ static __attribute__((noinline)) void fill_wide(mmu_pwc_level_t *lv, uint64_t va
 }
 
 /* mmu_pwc_fill when lv->slow is non-zero: a PWC_GONE way of the set if there is one (made the
- * most recently used, as a hit would), else the way of age ways-1. Reached by a tail call, so
- * that the usual fill saves no registers. */
+ * most recently used, as a hit would), else the way of age ways-1. Out of line, so that the
+ * inlined usual fill stays small. */
 void mmu_pwc_fill_slow(mmu_pwc_level_t *lv, uint64_t va, uint16_t asid, uint64_t next_table,
                        uint64_t x86_rights) {
   if (lv->groups != 1) {

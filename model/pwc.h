@@ -31,8 +31,8 @@ int mmu_pwc_lookup(mmu_pwc_t *pwc, uint64_t va, uint16_t asid, mmu_pwc_entry_t *
 void mmu_pwc_fill(mmu_pwc_t *pwc, int level, uint64_t va, uint16_t asid, uint64_t next_table,
                   uint64_t x86_rights);
 
-/* The caches' state, laid out and kept as pwc.c describes. Visible here only so that the usual
- * fill can be inlined into the walker; everything else goes through the functions. */
+/* The caches' state, laid out and kept as pwc.c describes. Visible here only so that the lookup
+ * and the usual fill can be inlined into the walker; everything else goes through the functions. */
 typedef int16_t mmu_v8i16_t __attribute__((vector_size(16)));
 
 typedef struct mmu_pwc_level {
@@ -75,6 +75,28 @@ static inline void mmu_pwc_put(mmu_pwc_level_t *lv, uint32_t line, uint64_t va, 
   lv->key[line] = (va & lv->vmask) | asid;
   lv->e[line] = (mmu_pwc_entry_t){next_table, x86_rights};
   lv->tag[line] = (uint8_t)asid;
+}
+
+/* mmu_pwc_lookup's hit at a way of lv's set mset (out of line): the entry to out, the way made
+ * the most recently used; returns lv's level. */
+int mmu_pwc_hit(mmu_pwc_level_t *lv, uint32_t way, mmu_pwc_entry_t *out);
+
+/* mmu_pwc_lookup, inlined into the walker: each level's set is kept for the fills of a miss. */
+static inline int mmu_pwc_lookup_inline(mmu_pwc_t *p, uint64_t va, uint16_t asid,
+                                        mmu_pwc_entry_t *out) {
+  for (mmu_pwc_level_t *lv = p->lv, *end = p->lv + p->nlv; lv < end; lv++) {
+    uint64_t want = (va & lv->vmask) | asid, tag = va >> lv->shift;
+    uint32_t set = (uint32_t)(__builtin_expect(lv->pow2, 1) ? tag & lv->mask : tag % lv->sets);
+    uint32_t line = set * lv->stride;
+    const uint64_t *key = lv->key + line, *last = key + lv->stride, *k = key;
+    lv->mset = set;
+    lv->mline = line;
+    do {
+      if (k[0] == want) return mmu_pwc_hit(lv, (uint32_t)(k - key), out);
+      if (k[1] == want) return mmu_pwc_hit(lv, (uint32_t)(k - key) + 1, out);
+    } while ((k += 2) < last);
+  }
+  return -1;
 }
 
 /* mmu_pwc_fill when lv->slow is non-zero (pwc.c), out of line. */

@@ -106,7 +106,7 @@ static inline __attribute__((always_inline)) void walk_core(const mmu_walk_env_t
     if (env->pwc) {
       mmu_pwc_entry_t e;
       w->cyc_pwc += env->pwc_latency;
-      int hit = mmu_pwc_lookup(env->pwc, acc->va, acc->asid, &e);
+      int hit = mmu_pwc_lookup_inline(env->pwc, acc->va, acc->asid, &e);
       if (hit > 0) {
         table = e.next_table;
         x86_rights = e.x86_rights;
