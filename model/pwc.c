@@ -144,8 +144,8 @@ int mmu_pwc_lookup(mmu_pwc_t *p, uint64_t va, uint16_t asid, mmu_pwc_entry_t *ou
 /* mmu_pwc_fill for more than 8 ways: a PWC_GONE way of the set if there is one, else the way of
  * age ways-1 (the ages are a permutation: exactly one lane has that age), made the most recently
  * used. */
-static __attribute__((noinline)) void fill_wide(mmu_pwc_level_t *lv, uint64_t va, uint16_t asid,
-                                                uint64_t next_table, uint64_t x86_rights) {
+static __attribute__((noinline)) void fill_wide(mmu_pwc_level_t *lv, uint64_t next_table,
+                                                uint64_t x86_rights) {
   uint32_t set = lv->mset, groups = lv->groups, line = lv->mline, way = 0;
   mmu_v8i16_t *age = lv->age + set * groups, oldest = lv->oldest;
   uint32_t w = lv->ways;
@@ -165,16 +165,15 @@ static __attribute__((noinline)) void fill_wide(mmu_pwc_level_t *lv, uint64_t va
       age[g] = aged(age[g], oldest);
     }
   }
-  mmu_pwc_put(lv, line + way, va, asid, next_table, x86_rights);
+  mmu_pwc_put(lv, line + way, next_table, x86_rights);
 }
 
 /* mmu_pwc_fill when lv->slow is non-zero: a PWC_GONE way of the set if there is one (made the
  * most recently used, as a hit would), else the way of age ways-1. Out of line, so that the
  * inlined usual fill stays small. */
-void mmu_pwc_fill_slow(mmu_pwc_level_t *lv, uint64_t va, uint16_t asid, uint64_t next_table,
-                       uint64_t x86_rights) {
+void mmu_pwc_fill_slow(mmu_pwc_level_t *lv, uint64_t next_table, uint64_t x86_rights) {
   if (lv->groups != 1) {
-    fill_wide(lv, va, asid, next_table, x86_rights);
+    fill_wide(lv, next_table, x86_rights);
     return;
   }
   uint32_t set = lv->mset, line = lv->mline, way;
@@ -193,13 +192,14 @@ void mmu_pwc_fill_slow(mmu_pwc_level_t *lv, uint64_t va, uint16_t asid, uint64_t
   mmu_v8i16_t victim = v == oldest;
   if (!m) way = (uint32_t)__builtin_ctz(mmu_lane_mask((mmu_v16_t)victim)) / 2;
   *age = (v - (v < oldest)) & ~victim; /* aged(v, the way's age) */
-  mmu_pwc_put(lv, line + way, va, asid, next_table, x86_rights);
+  mmu_pwc_put(lv, line + way, next_table, x86_rights);
 }
 
 void mmu_pwc_fill(mmu_pwc_t *p, int level, uint64_t va, uint16_t asid, uint64_t next_table,
                   uint64_t x86_rights) {
-  if ((unsigned)level < MMU_MAX_LEVELS)
-    mmu_pwc_fill_inline(p, level, va, asid, next_table, x86_rights);
+  if ((unsigned)level >= MMU_MAX_LEVELS || !p->at[level]) return;
+  mmu_pwc_keep(p->at[level], va, asid); /* what the lookup that missed it kept */
+  mmu_pwc_fill_inline(p, level, next_table, x86_rights);
 }
 
 void mmu_pwc_invalidate(mmu_pwc_t *p, mmu_inval_t kind, uint16_t asid) {

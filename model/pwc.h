@@ -25,9 +25,9 @@ uint32_t mmu_pwc_latency(const mmu_pwc_t *pwc);
 /* Finds the deepest cached entry for va (lowest level >= 1); returns its level or -1. */
 int mmu_pwc_lookup(mmu_pwc_t *pwc, uint64_t va, uint16_t asid, mmu_pwc_entry_t *out);
 /* Caches the entry of `level` for va (the fields of mmu_pwc_entry_t, passed in registers: an
- * entry the caller had just stored would be read back with a stalling wide load). The last
- * mmu_pwc_lookup was for the same va and asid and missed that level, which nothing filled since
- * (as in a walk), so no line holds the entry yet and the lookup kept its set. */
+ * entry the caller had just stored would be read back with a stalling wide load). The caller has
+ * just missed that level in mmu_pwc_lookup for the same va and asid (as the walk has), so no line
+ * holds it yet. */
 void mmu_pwc_fill(mmu_pwc_t *pwc, int level, uint64_t va, uint16_t asid, uint64_t next_table,
                   uint64_t x86_rights);
 
@@ -53,8 +53,9 @@ typedef struct mmu_pwc_level {
   mmu_pwc_entry_t *e; /* per line */
   mmu_v8i16_t *age;   /* per set, groups vectors */
   uint8_t *tag;       /* per line, in mmu_pwc.tag: the ASID's low byte, EMPTY_TAG or GONE_TAG */
-  /* The last lookup's set at this level and the set's first line, for the fill that follows a
-   * miss (mmu_pwc_fill). */
+  /* The last lookup's key at this level, its set and the set's first line, for the fill that
+   * follows a miss (mmu_pwc_fill_inline). */
+  uint64_t mkey;
   uint32_t mset, mline;
 } mmu_pwc_level_t;
 
@@ -69,12 +70,23 @@ struct mmu_pwc {
   uint8_t *lvof;  /* per line of the shared arrays: the index in lv of its level */
 };
 
-/* Stores the entry at the line (a fill's last step). */
-static inline void mmu_pwc_put(mmu_pwc_level_t *lv, uint32_t line, uint64_t va, uint16_t asid,
-                               uint64_t next_table, uint64_t x86_rights) {
-  lv->key[line] = (va & lv->vmask) | asid;
+/* Keeps va's key, set and the set's first line at lv (a lookup's first step); returns the line. */
+static inline uint32_t mmu_pwc_keep(mmu_pwc_level_t *lv, uint64_t va, uint16_t asid) {
+  uint64_t tag = va >> lv->shift;
+  uint32_t set = (uint32_t)(__builtin_expect(lv->pow2, 1) ? tag & lv->mask : tag % lv->sets);
+  lv->mkey = (va & lv->vmask) | asid;
+  lv->mset = set;
+  lv->mline = set * lv->stride;
+  return lv->mline;
+}
+
+/* Stores the entry of the kept key at the line (a fill's last step); the key's low byte is the
+ * ASID's. */
+static inline void mmu_pwc_put(mmu_pwc_level_t *lv, uint32_t line, uint64_t next_table,
+                               uint64_t x86_rights) {
+  lv->key[line] = lv->mkey;
   lv->e[line] = (mmu_pwc_entry_t){next_table, x86_rights};
-  lv->tag[line] = (uint8_t)asid;
+  lv->tag[line] = (uint8_t)lv->mkey;
 }
 
 /* mmu_pwc_lookup's hit at a way of lv's set mset (out of line): the entry to out, the way made
@@ -85,12 +97,9 @@ int mmu_pwc_hit(mmu_pwc_level_t *lv, uint32_t way, mmu_pwc_entry_t *out);
 static inline int mmu_pwc_lookup_inline(mmu_pwc_t *p, uint64_t va, uint16_t asid,
                                         mmu_pwc_entry_t *out) {
   for (mmu_pwc_level_t *lv = p->lv, *end = p->lv + p->nlv; lv < end; lv++) {
-    uint64_t want = (va & lv->vmask) | asid, tag = va >> lv->shift;
-    uint32_t set = (uint32_t)(__builtin_expect(lv->pow2, 1) ? tag & lv->mask : tag % lv->sets);
-    uint32_t line = set * lv->stride;
+    uint32_t line = mmu_pwc_keep(lv, va, asid);
+    uint64_t want = lv->mkey;
     const uint64_t *key = lv->key + line, *last = key + lv->stride, *k = key;
-    lv->mset = set;
-    lv->mline = line;
     do {
       if (k[0] == want) return mmu_pwc_hit(lv, (uint32_t)(k - key), out);
       if (k[1] == want) return mmu_pwc_hit(lv, (uint32_t)(k - key) + 1, out);
@@ -100,25 +109,25 @@ static inline int mmu_pwc_lookup_inline(mmu_pwc_t *p, uint64_t va, uint16_t asid
 }
 
 /* mmu_pwc_fill when lv->slow is non-zero (pwc.c), out of line. */
-void mmu_pwc_fill_slow(mmu_pwc_level_t *lv, uint64_t va, uint16_t asid, uint64_t next_table,
-                       uint64_t x86_rights);
+void mmu_pwc_fill_slow(mmu_pwc_level_t *lv, uint64_t next_table, uint64_t x86_rights);
 
-/* mmu_pwc_fill for a level below MMU_MAX_LEVELS (a walk's), inlined into the walker. */
-static inline void mmu_pwc_fill_inline(mmu_pwc_t *p, int level, uint64_t va, uint16_t asid,
-                                       uint64_t next_table, uint64_t x86_rights) {
+/* mmu_pwc_fill inlined into the walker, for a level below MMU_MAX_LEVELS that the last lookup
+ * missed and kept (the walk's): no line holds the kept key. */
+static inline void mmu_pwc_fill_inline(mmu_pwc_t *p, int level, uint64_t next_table,
+                                       uint64_t x86_rights) {
   mmu_pwc_level_t *lv = p->at[level];
   if (!lv) return;
-  /* No line holds the key, and mset and mline are va's (see mmu_pwc_fill). */
   if (__builtin_expect(lv->slow != 0, 0)) {
-    mmu_pwc_fill_slow(lv, va, asid, next_table, x86_rights);
+    mmu_pwc_fill_slow(lv, next_table, x86_rights);
     return;
   }
   /* Up to 8 ways, no PWC_GONE line: the way of age ways-1, made the most recently used. */
   mmu_v8i16_t *age = lv->age + lv->mset, v = *age, oldest = lv->oldest, victim = v == oldest;
   uint32_t way = (uint32_t)__builtin_ctz(mmu_lane_mask((mmu_v16_t)victim)) / 2;
   *age = (v - (v < oldest)) & ~victim; /* aged(v, oldest) */
-  mmu_pwc_put(lv, lv->mline + way, va, asid, next_table, x86_rights);
+  mmu_pwc_put(lv, lv->mline + way, next_table, x86_rights);
 }
+
 /* PAGE and ASID drop the asid's entries (INVLPG flushes the PCID's paging-structure caches);
  * NONGLOBAL and ALL drop everything (upper-level entries are never global). */
 void mmu_pwc_invalidate(mmu_pwc_t *pwc, mmu_inval_t kind, uint16_t asid);

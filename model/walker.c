@@ -162,8 +162,7 @@ static inline __attribute__((always_inline)) void walk_core(const mmu_walk_env_t
       if (!(pte & MMU_X86_A)) ad[nad++] = (ad_write_t){pte_addr, pte | MMU_X86_A};
     }
     if (leaf) break;
-    if (timed && env->pwc)
-      mmu_pwc_fill_inline(env->pwc, level, acc->va, acc->asid, table, x86_rights);
+    if (timed && env->pwc) mmu_pwc_fill_inline(env->pwc, level, table, x86_rights);
   }
 
   /* The leaf's fields are read from its bits (what the decoder would return for them); table is
