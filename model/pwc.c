@@ -51,6 +51,7 @@ static void level_clear(mmu_pwc_level_t *lv) {
     for (uint32_t w = 0; w < lv->groups * 8; w++)
       lv->age[s * lv->groups + w / 8][w % 8] = w < lv->ways ? (int16_t)w : PAD_AGE;
   lv->slow = lv->groups > 1;
+  *lv->fast = lv->slow ? NULL : lv;
 }
 
 mmu_status_t mmu_pwc_create(const mmu_pwc_config_t cfg[MMU_PWC_LEVELS], int levels,
@@ -64,6 +65,7 @@ mmu_status_t mmu_pwc_create(const mmu_pwc_config_t cfg[MMU_PWC_LEVELS], int leve
     if (!c->entries) continue;
     mmu_pwc_level_t *lv = &p->lv[p->nlv];
     p->at[l] = lv;
+    lv->fast = &p->fast[l];
     p->nlv++; /* counted now: destroy frees a partial level */
     lv->level = l;
     lv->shift = 12 + 9 * (uint32_t)l;
@@ -187,7 +189,7 @@ void mmu_pwc_fill_slow(mmu_pwc_level_t *lv, uint64_t next_table, uint64_t x86_ri
   if (m) {
     way = (uint32_t)__builtin_ctz(m);
     oldest = (mmu_v8i16_t){0} + ((const int16_t *)age)[way];
-    lv->slow--;
+    if (!--lv->slow) *lv->fast = lv; /* (a wide level's slow stays >= 1) */
   }
   mmu_v8i16_t victim = v == oldest;
   if (!m) way = (uint32_t)__builtin_ctz(mmu_lane_mask((mmu_v16_t)victim)) / 2;
@@ -222,7 +224,9 @@ void mmu_pwc_invalidate(mmu_pwc_t *p, mmu_inval_t kind, uint16_t asid) {
       if ((p->key[line] & KEY_LOW) != asid) continue;
       p->key[line] = PWC_GONE; /* its age stays: the set's order is unchanged */
       p->tag[line] = GONE_TAG;
-      p->lv[p->lvof[line]].slow++;
+      mmu_pwc_level_t *lv = &p->lv[p->lvof[line]];
+      lv->slow++;
+      *lv->fast = NULL;
     }
   }
 }

@@ -57,12 +57,14 @@ typedef struct mmu_pwc_level {
    * follows a miss (mmu_pwc_fill_inline). */
   uint64_t mkey;
   uint32_t mset, mline;
+  struct mmu_pwc_level **fast; /* its level's entry in mmu_pwc.fast */
 } mmu_pwc_level_t;
 
 struct mmu_pwc {
   mmu_pwc_level_t lv[MMU_PWC_LEVELS]; /* the enabled levels, deepest (level 1) first */
   int nlv;
-  mmu_pwc_level_t *at[MMU_MAX_LEVELS]; /* level -> its lv, or NULL (0, disabled, beyond walk) */
+  mmu_pwc_level_t *at[MMU_MAX_LEVELS];   /* level -> its lv, or NULL (0, disabled, beyond walk) */
+  mmu_pwc_level_t *fast[MMU_MAX_LEVELS]; /* at[level] while its slow is 0, else NULL */
   uint32_t latency;
   uint32_t lines; /* all levels' lines, rounded up to a multiple of 16 */
   uint64_t *key;  /* the levels' keys one after the other, then PWC_NONE padding */
@@ -115,10 +117,9 @@ void mmu_pwc_fill_slow(mmu_pwc_level_t *lv, uint64_t next_table, uint64_t x86_ri
  * missed and kept (the walk's): no line holds the kept key. */
 static inline void mmu_pwc_fill_inline(mmu_pwc_t *p, int level, uint64_t next_table,
                                        uint64_t x86_rights) {
-  mmu_pwc_level_t *lv = p->at[level];
-  if (!lv) return;
-  if (__builtin_expect(lv->slow != 0, 0)) {
-    mmu_pwc_fill_slow(lv, next_table, x86_rights);
+  mmu_pwc_level_t *lv = p->fast[level]; /* one test for a disabled level and a non-zero slow */
+  if (__builtin_expect(!lv, 0)) {
+    if (p->at[level]) mmu_pwc_fill_slow(p->at[level], next_table, x86_rights);
     return;
   }
   /* Up to 8 ways, no PWC_GONE line: the way of age ways-1, made the most recently used. */
