@@ -160,10 +160,11 @@ static inline void entry_from_walk(mmu_tlb_entry_t *d, uint64_t vpn, uint64_t ba
 
 /* A walk after both TLBs missed (e NULL) or for a D-bit assist (e the hit entry), with its fills
  * and the whole result. Inlined into its two callers, so that the common one (timed, e NULL,
- * from mmu_core_translate_l1_missed) is specialised. */
-static inline void translate_walk(mmu_t *m, const mmu_access_t *acc, mmu_result_t *out, bool timed,
-                                  mmu_tlb_t *l1, const mmu_tlb_entry_t *e, mmu_hit_where_t where,
-                                  uint64_t tlb_cycles) {
+ * from mmu_core_translate_l1_missed) is specialised; forced, because it is near GCC's inlining
+ * limit (a few more instructions in the TLB fill it inlines made GCC call it: +50 per walk). */
+static inline __attribute__((always_inline)) void
+translate_walk(mmu_t *m, const mmu_access_t *acc, mmu_result_t *out, bool timed, mmu_tlb_t *l1,
+               const mmu_tlb_entry_t *e, mmu_hit_where_t where, uint64_t tlb_cycles) {
   /* Every field of the result is written once, below (no result_start). */
   const mmu_walk_env_t *env = walk_env(m, timed);
   mmu_walk_t w;
