@@ -333,12 +333,15 @@ static inline void brief_of(mmu_brief_t *b, const mmu_result_t *r) {
   b->walk_reads = r->walk_reads > UINT8_MAX ? UINT8_MAX : (uint8_t)r->walk_reads;
 }
 
-/* A batch's access that its loop does not answer: through mmu_translate, briefed. Not inlined,
- * so that the loop's values stay in registers across it. *faulted is set when it faulted. */
-static __attribute__((noinline)) mmu_status_t
-batch_slow(mmu_t *mmu, const mmu_access_t *a, mmu_brief_t *b, mmu_result_t *fault, bool *faulted) {
+/* A batch's access that its loop does not answer: through mmu_translate, briefed, or, when the
+ * loop's probe found a valid access that missed the whole L1 TLB (l1_missed), from the L2 TLB
+ * on, as mmu_translate would go after its own probe. Not inlined, so that the loop's values stay
+ * in registers across it. *faulted is set when it faulted. */
+static __attribute__((noinline)) mmu_status_t batch_slow(mmu_t *mmu, const mmu_access_t *a,
+                                                         mmu_brief_t *b, mmu_result_t *fault,
+                                                         bool *faulted, bool l1_missed) {
   mmu_result_t r;
-  mmu_status_t s = mmu_translate(mmu, a, &r);
+  mmu_status_t s = l1_missed ? mmu_core_translate_l1_missed(mmu, a, &r) : mmu_translate(mmu, a, &r);
   if (s) return s;
   brief_of(b, &r);
   *faulted = r.fault.kind != MMU_FAULT_NONE;
@@ -360,7 +363,8 @@ mmu_status_t mmu_translate_batch(mmu_t *mmu, const mmu_access_t *acc, size_t n, 
   for (; a != end; a++, out++) {
     mmu_tlb_t *l1;
     const mmu_tlb_entry_t *e;
-    if (l1_peek(mmu, a, &l1, &e) && e && mmu_hit_allowed(mmu, e, a)) {
+    bool valid = l1_peek(mmu, a, &l1, &e);
+    if (valid && e && mmu_hit_allowed(mmu, e, a)) {
       bool ex = a->op == MMU_OP_EXEC;
       if (ex)
         ihits++;
@@ -372,7 +376,7 @@ mmu_status_t mmu_translate_batch(mmu_t *mmu, const mmu_access_t *acc, size_t n, 
       continue;
     }
     bool faulted = false;
-    if ((s = batch_slow(mmu, a, out, fault, &faulted))) break;
+    if ((s = batch_slow(mmu, a, out, fault, &faulted, valid && !e))) break;
     if (faulted) {
       a++;
       break;
