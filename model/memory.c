@@ -16,6 +16,20 @@ static void bit_set(uint64_t *b, uint64_t i, bool v) {
     b[i >> 6] &= ~(1ull << (i & 63));
 }
 
+/* The storage of every frame that has none (memory.h): zero bytes, no valid line. Never written
+ * (const: a write would fault), only read through the directory. */
+static const uint8_t no_frame[MMU_FRAME_BYTES + sizeof(uint64_t)];
+#define NO_FRAME ((uint8_t *)no_frame)
+
+/* A chunk of frames without storage, NULL when out of memory. Out of line (rare), so that
+ * frame_backing stays small enough to be inlined into the writes. */
+static __attribute__((noinline)) uint8_t **chunk_new(void) {
+  uint8_t **c = malloc(MMU_MEM_CHUNK_FRAMES * sizeof *c);
+  for (unsigned f = 0; c && f < MMU_MEM_CHUNK_FRAMES; f++)
+    c[f] = NO_FRAME;
+  return c;
+}
+
 mmu_status_t mmu_mem_create(uint64_t phys_bytes, const mmu_cache_config_t cache[MMU_CACHE_LEVELS],
                             uint32_t dram_latency, mmu_mem_t **out) {
   if (!out || !cache) return MMU_ERR_NULL;
@@ -28,7 +42,10 @@ mmu_status_t mmu_mem_create(uint64_t phys_bytes, const mmu_cache_config_t cache[
   m->frames = phys_bytes / MMU_FRAME_BYTES;
   uint64_t chunks = (m->frames + CHUNK_FRAMES - 1) / CHUNK_FRAMES;
   uint64_t words = (m->frames + 63) / 64;
-  m->dir = calloc(chunks, sizeof *m->dir);
+  m->no_chunk = chunk_new();
+  m->dir = m->no_chunk ? malloc(chunks * sizeof *m->dir) : NULL;
+  for (uint64_t c = 0; m->dir && c < chunks; c++)
+    m->dir[c] = m->no_chunk;
   m->alloc_bits = calloc(words, sizeof(uint64_t));
   m->table_bits = calloc(words, sizeof(uint64_t));
   if (!m->dir || !m->alloc_bits || !m->table_bits) goto oom;
@@ -51,13 +68,14 @@ void mmu_mem_destroy(mmu_mem_t *m) {
   uint64_t chunks = (m->frames + CHUNK_FRAMES - 1) / CHUNK_FRAMES;
   if (m->dir) {
     for (uint64_t c = 0; c < chunks; c++) {
-      if (!m->dir[c]) continue;
+      if (m->dir[c] == m->no_chunk) continue;
       for (unsigned f = 0; f < CHUNK_FRAMES; f++)
-        free(m->dir[c][f]);
+        if (m->dir[c][f] != NO_FRAME) free(m->dir[c][f]);
       free(m->dir[c]);
     }
   }
   free(m->dir);
+  free(m->no_chunk);
   free(m->alloc_bits);
   free(m->table_bits);
   mmu_cache_destroy(m->cache);
@@ -93,20 +111,27 @@ static uint64_t lines_touched(size_t off, size_t n) {
   return lines(off / LINE, (off + n - 1) / LINE + 1);
 }
 
+/* The storage of the frame at pa (pa < m->bytes), NULL if it has none. */
 static uint8_t *frame_get(const mmu_mem_t *m, uint64_t pa) {
   uint64_t fn = pa / MMU_FRAME_BYTES;
-  uint8_t **chunk = m->dir[fn / CHUNK_FRAMES];
-  return chunk ? chunk[fn % CHUNK_FRAMES] : NULL;
+  uint8_t *f = m->dir[fn / CHUNK_FRAMES][fn % CHUNK_FRAMES];
+  return f == NO_FRAME ? NULL : f;
 }
 
 /* The storage of the frame at pa (pa < m->bytes), allocated with no valid line if it has none. */
 static uint8_t *frame_backing(mmu_mem_t *m, uint64_t pa) {
   uint64_t fn = pa / MMU_FRAME_BYTES;
   uint8_t ***chunk = &m->dir[fn / CHUNK_FRAMES];
-  if (!*chunk && !(*chunk = calloc(CHUNK_FRAMES, sizeof(uint8_t *)))) return NULL;
+  if (*chunk == m->no_chunk) {
+    uint8_t **c = chunk_new();
+    if (!c) return NULL;
+    *chunk = c;
+  }
   uint8_t **frame = &(*chunk)[fn % CHUNK_FRAMES];
-  if (!*frame) {
-    if (!(*frame = malloc(STORAGE_BYTES))) return NULL;
+  if (*frame == NO_FRAME) {
+    uint8_t *f = malloc(STORAGE_BYTES);
+    if (!f) return NULL;
+    *frame = f;
     *line_mask(*frame) = 0;
     m->frames_backed++;
   }
@@ -267,10 +292,10 @@ mmu_status_t mmu_mem_frame_free(mmu_mem_t *m, uint64_t pa) {
   m->free_frames++;
   if (fn / 64 > m->hint) m->hint = fn / 64;
   /* Drop the contents: the frame reads as zero again and the host memory is returned. */
-  uint8_t **chunk = m->dir[fn / CHUNK_FRAMES];
-  if (chunk && chunk[fn % CHUNK_FRAMES]) {
-    free(chunk[fn % CHUNK_FRAMES]);
-    chunk[fn % CHUNK_FRAMES] = NULL;
+  uint8_t **frame = &m->dir[fn / CHUNK_FRAMES][fn % CHUNK_FRAMES];
+  if (*frame != NO_FRAME) {
+    free(*frame);
+    *frame = NO_FRAME;
     m->frames_backed--;
   }
   return MMU_OK;
@@ -295,7 +320,7 @@ bool mmu_mem_is_table(const mmu_mem_t *m, uint64_t pa) {
 size_t mmu_mem_host_bytes(const mmu_mem_t *m, size_t *frame_bytes) {
   uint64_t chunks = (m->frames + CHUNK_FRAMES - 1) / CHUNK_FRAMES, used_chunks = 0;
   for (uint64_t c = 0; c < chunks; c++)
-    used_chunks += m->dir[c] != NULL;
+    used_chunks += m->dir[c] != m->no_chunk;
   if (frame_bytes) *frame_bytes = (size_t)(m->frames_backed * MMU_FRAME_BYTES);
   return (size_t)(chunks * sizeof(void *) + used_chunks * CHUNK_FRAMES * sizeof(void *) +
                   2 * ((m->frames + 63) / 64) * 8);

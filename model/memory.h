@@ -15,10 +15,14 @@
 
 /* Visible here only so that mmu_mem_read64, a page walk's PTE read, can be inlined into the
  * walker; everything else goes through the functions. Frame storage: MMU_FRAME_BYTES of
- * contents, then a 64-bit mask of the 64-byte lines that hold real bytes (memory.c). */
+ * contents, then a 64-bit mask of the 64-byte lines that hold real bytes (memory.c). A frame
+ * without storage points at memory.c's shared no_frame (no valid line: reads as zero) and a
+ * chunk without storage is the memory's no_chunk (every frame no_frame), so that a read follows
+ * the directory with no test for either. */
 typedef struct mmu_mem {
   uint64_t bytes, frames;
   uint8_t ***dir; /* dir[chunk][frame] -> frame storage, allocated on first write */
+  uint8_t **no_chunk;
   uint64_t *alloc_bits, *table_bits;
   uint64_t free_frames, hint; /* hint: word index to start the downward search at */
   mmu_cache_t *cache;         /* the latency model of PTE loads */
@@ -31,16 +35,11 @@ mmu_status_t mmu_mem_create(uint64_t phys_bytes, const mmu_cache_config_t cache[
 void mmu_mem_destroy(mmu_mem_t *mem);
 uint64_t mmu_mem_size(const mmu_mem_t *mem);
 
-/* 8-byte aligned word access; false when pa is outside memory. Untouched memory reads as 0. */
-static inline bool mmu_mem_read64(const mmu_mem_t *m, uint64_t pa, uint64_t *v) {
-  if (pa >= m->bytes || (pa & 7)) return false;
+/* mmu_mem_read64 of an address known to be 8-byte aligned. */
+static inline bool mmu_mem_read64_aligned(const mmu_mem_t *m, uint64_t pa, uint64_t *v) {
+  if (pa >= m->bytes) return false;
   uint64_t fn = pa / MMU_FRAME_BYTES, off = pa % MMU_FRAME_BYTES, valid;
-  uint8_t **chunk = m->dir[fn / MMU_MEM_CHUNK_FRAMES];
-  const uint8_t *f = chunk ? chunk[fn % MMU_MEM_CHUNK_FRAMES] : NULL;
-  if (!f) {
-    *v = 0;
-    return true;
-  }
+  const uint8_t *f = m->dir[fn / MMU_MEM_CHUNK_FRAMES][fn % MMU_MEM_CHUNK_FRAMES];
   memcpy(&valid, f + MMU_FRAME_BYTES, sizeof valid);
   if (!((valid >> (off / 64)) & 1)) {
     *v = 0;
@@ -48,6 +47,10 @@ static inline bool mmu_mem_read64(const mmu_mem_t *m, uint64_t pa, uint64_t *v) 
   }
   memcpy(v, f + off, 8);
   return true;
+}
+/* 8-byte aligned word access; false when pa is outside memory. Untouched memory reads as 0. */
+static inline bool mmu_mem_read64(const mmu_mem_t *m, uint64_t pa, uint64_t *v) {
+  return !(pa & 7) && mmu_mem_read64_aligned(m, pa, v);
 }
 bool mmu_mem_write64(mmu_mem_t *mem, uint64_t pa, uint64_t v);
 mmu_status_t mmu_mem_read(const mmu_mem_t *mem, uint64_t pa, void *buf, size_t len);

@@ -53,12 +53,13 @@ typedef struct ad_write {
   uint64_t addr, val;
 } ad_write_t;
 
-/* The walk's PTE read; a timed read also goes through the latency model. The counters are the
- * walk's locals (in registers across the calls), written to the record once at the end. */
+/* The walk's PTE read (addr 8-byte aligned: see the walk's first-table test); a timed read also
+ * goes through the latency model. The counters are the walk's locals (in registers across the
+ * calls), written to the record once at the end. */
 static inline uint64_t load_pte(const mmu_walk_env_t *env, mmu_walk_t *w, uint64_t addr, int level,
                                 bool *ok, uint32_t *reads, uint64_t *cyc, bool timed) {
   uint64_t pte = 0;
-  *ok = mmu_mem_read64(env->mem, addr, &pte);
+  *ok = mmu_mem_read64_aligned(env->mem, addr, &pte);
   if (!*ok || !timed) return pte;
   int where;
   *cyc += mmu_mem_timed_access(env->mem, addr, &where);
@@ -126,6 +127,13 @@ static inline __attribute__((always_inline)) void walk_core(const mmu_walk_env_t
     x86_addr = env->x86_addr;
   }
 
+  /* mmu_mem_read64's alignment test, once: every table after the first is a PTE's address field,
+   * frame-aligned, and so is every PTE address in it; the first (root or PWC entry) may not be. */
+  if (table & 7) {
+    pte_addr = table + 8u * mmu_va_index(acc->va, level);
+    kind = MMU_FAULT_BUS;
+    goto fault;
+  }
   for (;; level--) {
     bool ok, leaf;
     pte_addr = table + 8u * mmu_va_index(acc->va, level);
