@@ -53,20 +53,41 @@ typedef struct ad_write {
   uint64_t addr, val;
 } ad_write_t;
 
+typedef int32_t v4i_t __attribute__((vector_size(16)));
+_Static_assert(MMU_CACHE_LEVELS == 3 && MMU_MAX_LEVELS == 5, "walk_counts' vectors");
+_Static_assert(offsetof(mmu_walk_t, writes) == offsetof(mmu_walk_t, reads) + 4, "walk_counts");
+
+/* A vector of cache_level_hits with one read at where (cache.h's *level_out). */
+static const v4i_t hit_at[MMU_CACHE_LEVELS + 1] = {
+    {1, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 1, 0}, {0, 0, 0, 1}};
+
 /* The walk's PTE read (addr 8-byte aligned: see the walk's first-table test); a timed read also
- * goes through the latency model. The counters are the walk's locals (in registers across the
- * calls), written to the record once at the end. */
-static inline uint64_t load_pte(const mmu_walk_env_t *env, mmu_walk_t *w, uint64_t addr, int level,
-                                bool *ok, uint32_t *reads, uint64_t *cyc, bool timed) {
+ * goes through the latency model. The counters are the walk's locals, written at its end. */
+static inline uint64_t load_pte(const mmu_walk_env_t *env, uint64_t addr, bool *ok, v4i_t *hits,
+                                uint64_t *cyc, bool timed) {
   uint64_t pte = 0;
   *ok = mmu_mem_read64_aligned(env->mem, addr, &pte);
   if (!*ok || !timed) return pte;
   int where;
   *cyc += mmu_mem_timed_access(env->mem, addr, &where);
-  w->cache_level_hits[where]++;
-  ++*reads;
-  w->reads_by_level[level]++;
+  *hits += hit_at[where];
   return pte;
+}
+
+/* The record's counters of a walk that read the levels top down to lo, each once (none when
+ * lo > top), with hits by where they hit, and made its A/D writes: each stored as wide as the
+ * caller loads it (mmu.c), for a load of several narrower stores waits until they are in the
+ * cache. */
+static inline void walk_counts(mmu_walk_t *w, int lo, int top, uint32_t writes, v4i_t hits) {
+  const v4i_t lane = {0, 1, 2, 3};
+  v4i_t by_level = (lane >= lo) & (lane <= top) & 1;
+  memcpy(w->reads_by_level, &by_level, sizeof by_level);
+  w->reads_by_level[4] = top == 4 && lo <= 4;
+  memcpy(w->cache_level_hits, &hits, sizeof hits);
+  struct {
+    uint32_t reads, writes;
+  } rw = {(uint32_t)(top - lo + 1), writes};
+  memcpy(&w->reads, &rw, sizeof rw);
 }
 
 /* The walk, for every format and both kinds; mmu_walk instantiates it with timed and x86 as
@@ -79,16 +100,11 @@ static inline __attribute__((always_inline)) void walk_core(const mmu_walk_env_t
    * to start). The outcome (fault, leaf_level, pa, rights, global, dirty) is written once, at the
    * success or at the fault exit. */
   w->pwc_level = -1;
-  w->writes = 0;
-  uint32_t reads = 0;
   uint64_t cyc_walk = 0;
-  for (int i = 0; i < MMU_MAX_LEVELS; i++)
-    w->reads_by_level[i] = 0;
-  for (int i = 0; i <= MMU_CACHE_LEVELS; i++)
-    w->cache_level_hits[i] = 0;
+  v4i_t hits = {0, 0, 0, 0};
   w->cyc_pwc = w->cyc_ad = 0;
   mmu_fault_kind_t kind = MMU_FAULT_NONE;
-  int level = fmt->levels - 1;
+  int level = fmt->levels - 1, top = -1; /* top: the first level read */
   uint64_t table = root, pte = 0, pte_addr = 0;
   mmu_rights_t rights = {true, true, true, true, 0};
   /* x86 rights so far in the entries' bit positions, XD inverted (set: executable), so that one
@@ -116,6 +132,7 @@ static inline __attribute__((always_inline)) void walk_core(const mmu_walk_env_t
       }
     }
   }
+  top = level;
 
   /* The x86 fast path: an entry with P set, no reserved bit and PS clear (a pointer, or a 4 KiB
    * page at level 0, where bit 7 is PAT) breaks no rule and needs no decode. Every other entry
@@ -137,7 +154,7 @@ static inline __attribute__((always_inline)) void walk_core(const mmu_walk_env_t
   for (;; level--) {
     bool ok, leaf;
     pte_addr = table + 8u * mmu_va_index(acc->va, level);
-    pte = load_pte(env, w, pte_addr, level, &ok, &reads, &cyc_walk, timed);
+    pte = load_pte(env, pte_addr, &ok, &hits, &cyc_walk, timed);
     if (!ok) {
       kind = MMU_FAULT_BUS;
       goto fault;
@@ -204,10 +221,9 @@ static inline __attribute__((always_inline)) void walk_core(const mmu_walk_env_t
     for (int i = 0; i < nad; i++) {
       mmu_mem_write64(env->mem, ad[i].addr, ad[i].val);
       w->cyc_ad += env->ad_update_latency + mmu_mem_timed_access(env->mem, ad[i].addr, NULL);
-      w->writes++;
     }
   }
-  w->reads = reads;
+  walk_counts(w, timed ? level : top + 1, top, timed ? (uint32_t)nad : 0, hits);
   w->cyc_walk = cyc_walk;
   w->leaf_level = level;
   w->pa = table | (acc->va & (mmu_level_bytes(level) - 1));
@@ -218,7 +234,13 @@ static inline __attribute__((always_inline)) void walk_core(const mmu_walk_env_t
   return;
 
 fault:
-  w->reads = reads;
+  /* Read: the levels top down to the fault's, but for a BUS fault's own; none for a
+   * non-canonical address (top -1). */
+  walk_counts(w,
+              !timed || kind == MMU_FAULT_NONCANONICAL ? top + 1
+              : kind == MMU_FAULT_BUS                  ? level + 1
+                                                       : level,
+              top, 0, hits);
   w->cyc_walk = cyc_walk;
   w->leaf_level = level;
   w->pa = 0;
