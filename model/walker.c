@@ -134,13 +134,15 @@ static inline __attribute__((always_inline)) void walk_core(const mmu_walk_env_t
   }
   top = level;
 
-  /* The x86 fast path: an entry with P set, no reserved bit and PS clear (a pointer, or a 4 KiB
-   * page at level 0, where bit 7 is PAT) breaks no rule and needs no decode. Every other entry
-   * (superpages, faults, RISC-V) goes through the full decoder and the rules. The reserved bits
-   * depend only on pa_bits and EFER.NXE, so the mask is made once per walk, not per entry. */
+  /* The x86 fast path: an entry with P set, no reserved bit and bit 7 clear (a pointer, or a 4 KiB
+   * page at level 0) breaks no rule and needs no decode. Every other entry (superpages, faults,
+   * RISC-V) goes through the full decoder and the rules; so does a 4 KiB page with PAT (bit 7 at
+   * level 0), which the decoder finds as the fast path would (a leaf at the same address), so
+   * that the test is the same at every level. The reserved bits depend only on pa_bits and
+   * EFER.NXE, so the mask is made once per walk, not per entry. */
   uint64_t x86_check = 0, x86_addr = 0;
   if (x86) {
-    x86_check = env->x86_rsvd_pa | (env->ctrl->nxe ? 0 : MMU_X86_NX) | MMU_X86_P;
+    x86_check = env->x86_rsvd_pa | (env->ctrl->nxe ? 0 : MMU_X86_NX) | MMU_X86_PS | MMU_X86_P;
     x86_addr = env->x86_addr;
   }
 
@@ -159,7 +161,7 @@ static inline __attribute__((always_inline)) void walk_core(const mmu_walk_env_t
       kind = MMU_FAULT_BUS;
       goto fault;
     }
-    if (x86 && (pte & (level ? x86_check | MMU_X86_PS : x86_check)) == MMU_X86_P) {
+    if (x86 && (pte & x86_check) == MMU_X86_P) {
       leaf = level == 0;
       table = pte & x86_addr;
     } else {
