@@ -154,15 +154,15 @@ static inline __attribute__((always_inline)) void walk_core(const mmu_walk_env_t
     goto fault;
   }
   for (;; level--) {
-    bool ok, leaf;
+    bool ok, leaf = false;
     pte_addr = table + 8u * mmu_va_index(acc->va, level);
     pte = load_pte(env, pte_addr, &ok, &hits, &cyc_walk, timed);
     if (!ok) {
       kind = MMU_FAULT_BUS;
       goto fault;
     }
-    if (x86 && (pte & x86_check) == MMU_X86_P) {
-      leaf = level == 0;
+    bool fast = x86 && (pte & x86_check) == MMU_X86_P;
+    if (fast) {
       table = pte & x86_addr;
     } else {
       mmu_pte_dec_t d;
@@ -188,7 +188,7 @@ static inline __attribute__((always_inline)) void walk_core(const mmu_walk_env_t
       x86_rights &= pte ^ MMU_X86_NX;
       if (!(pte & MMU_X86_A)) ad[nad++] = (ad_write_t){pte_addr, pte | MMU_X86_A};
     }
-    if (leaf) break;
+    if (fast ? level == 0 : leaf) break; /* a fast entry is a leaf at level 0 only */
     if (timed && env->pwc) mmu_pwc_fill_inline(env->pwc, level, table, x86_rights);
   }
 
