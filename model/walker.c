@@ -102,7 +102,7 @@ static inline __attribute__((always_inline)) void walk_core(const mmu_walk_env_t
   w->pwc_level = -1;
   uint64_t cyc_walk = 0;
   v4i_t hits = {0, 0, 0, 0};
-  w->cyc_pwc = w->cyc_ad = 0;
+  w->cyc_ad = 0;
   mmu_fault_kind_t kind = MMU_FAULT_NONE;
   int level = fmt->levels - 1, top = -1; /* top: the first level read */
   uint64_t table = root, pte = 0, pte_addr = 0;
@@ -116,13 +116,13 @@ static inline __attribute__((always_inline)) void walk_core(const mmu_walk_env_t
   if (!mmu_va_canonical(fmt, acc->va)) {
     kind = MMU_FAULT_NONCANONICAL;
     level = -1;
+    w->cyc_pwc = 0;
     goto fault;
   }
+  w->cyc_pwc = timed ? (uint64_t)env->walk_start_latency + (env->pwc ? env->pwc_latency : 0) : 0;
   if (timed) {
-    w->cyc_pwc = env->walk_start_latency;
     if (env->pwc) {
       mmu_pwc_entry_t e;
-      w->cyc_pwc += env->pwc_latency;
       int hit = mmu_pwc_lookup_inline(env->pwc, acc->va, acc->asid, &e);
       if (hit > 0) {
         table = e.next_table;
