@@ -102,7 +102,9 @@ static inline mmu_fault_kind_t mmu_check_rights_inline(const mmu_fmt_t *fmt, con
 /* mmu_fault_make(f, ..., MMU_FAULT_NONE, acc, level, pte, pte_addr), inlined. pte and pte_addr
  * are one 16-byte store, as mmu.c's fault_copy loads them (a load of two narrower stores waits
  * until they are in the cache). */
+#ifndef __cplusplus /* C++ (the co-simulation) includes this header too */
 _Static_assert(offsetof(mmu_fault_t, pte_addr) == offsetof(mmu_fault_t, pte) + 8, "mmu_fault_none");
+#endif
 static inline void mmu_fault_none(mmu_fault_t *f, const mmu_access_t *acc, int level, uint64_t pte,
                                   uint64_t pte_addr) {
   f->kind = MMU_FAULT_NONE;
