@@ -2,7 +2,8 @@
  * translations, for instruction counts under callgrind (bench/icount.sh runs it twice and takes
  * the difference, so that set-up cost cancels). Not built by CMake:
  *   gcc -O2 -Ic_api bench/ab_icount.c LIB/libmmusim.a -ljansson -lm -o ab_icount
- *   ./ab_icount walk|hit N */
+ *   ./ab_icount walk|hit N
+ * For wall time, bench/abtime.sh runs such programs (one per build) round-robin. */
 #include "mmusim.h"
 
 #include <stdio.h>
