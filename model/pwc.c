@@ -59,6 +59,7 @@ mmu_status_t mmu_pwc_create(const mmu_pwc_config_t cfg[MMU_PWC_LEVELS], int leve
   if (!cfg || !out) return MMU_ERR_NULL;
   mmu_pwc_t *p = calloc(1, sizeof *p);
   if (!p) return MMU_ERR_NOMEM;
+  p->pow2 = true;
   uint32_t lines = 0;
   for (int l = 1; l < levels && l <= MMU_PWC_LEVELS; l++) {
     const mmu_pwc_config_t *c = &cfg[l - 1];
@@ -74,12 +75,15 @@ mmu_status_t mmu_pwc_create(const mmu_pwc_config_t cfg[MMU_PWC_LEVELS], int leve
     lv->stride = (c->ways + 1) & ~1u;
     lv->groups = (c->ways + 7) / 8;
     lv->sets = c->entries / c->ways;
-    lv->pow2 = !(lv->sets & (lv->sets - 1));
-    lv->mask = lv->pow2 ? lv->sets - 1 : 0;
+    bool pow2 = !(lv->sets & (lv->sets - 1));
+    lv->mask = pow2 ? lv->sets - 1 : 0;
+    p->pow2 &= pow2;
     lv->lines = lv->sets * lv->stride;
     lv->waybits = c->ways < 8 ? (1u << c->ways) - 1 : 0xffu;
     lv->end = lines += lv->lines;
     lv->oldest = (mmu_v8i16_t){0} + (int16_t)(c->ways - 1);
+    for (uint32_t w = 0; w < 8; w++)
+      lv->one[w] = w < c->ways;
     lv->e = calloc(lv->lines, sizeof *lv->e);
     lv->age = aligned_alloc(16, (size_t)lv->sets * lv->groups * sizeof *lv->age);
     if (!lv->e || !lv->age) {
@@ -137,6 +141,10 @@ int mmu_pwc_hit(mmu_pwc_level_t *lv, uint32_t way, mmu_pwc_entry_t *out) {
     for (uint32_t g = 0; g < groups; g++)
       age[g] = aged(age[g], (mmu_v8i16_t){0} + a);
   return lv->level;
+}
+
+int mmu_pwc_lookup_mod(mmu_pwc_t *p, uint64_t va, uint16_t asid, mmu_pwc_entry_t *out) {
+  return mmu_pwc_lookup_levels(p, va, asid, out, false);
 }
 
 int mmu_pwc_lookup(mmu_pwc_t *p, uint64_t va, uint16_t asid, mmu_pwc_entry_t *out) {
@@ -200,7 +208,7 @@ void mmu_pwc_fill_slow(mmu_pwc_level_t *lv, uint64_t next_table, uint64_t x86_ri
 void mmu_pwc_fill(mmu_pwc_t *p, int level, uint64_t va, uint16_t asid, uint64_t next_table,
                   uint64_t x86_rights) {
   if ((unsigned)level >= MMU_MAX_LEVELS || !p->at[level]) return;
-  mmu_pwc_keep(p->at[level], va, asid); /* what the lookup that missed it kept */
+  mmu_pwc_keep(p->at[level], va, asid, p->pow2); /* what the lookup that missed it kept */
   mmu_pwc_fill_inline(p, level, next_table, x86_rights);
 }
 

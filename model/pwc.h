@@ -37,18 +37,18 @@ typedef int16_t mmu_v8i16_t __attribute__((vector_size(16)));
 
 typedef struct mmu_pwc_level {
   uint64_t vmask;              /* ~0 << (12 + 9 * level): a key is va & vmask | asid */
-  uint64_t mask;               /* sets - 1 when sets is a power of two, else 0 (use %) */
+  uint64_t mask;               /* sets - 1 when sets is a power of two, else 0 */
   uint32_t shift, stride;      /* shift: 12 + 9 * level */
   uint32_t sets, ways, groups; /* groups: age vectors per set */
   /* PWC_GONE lines, plus 1 for more than 8 ways: 0 (the usual case) lets a fill take the way of
    * age ways-1 of one vector of ages after one test. */
   uint32_t slow;
-  bool pow2;
   int level;
   uint32_t lines;     /* sets * stride */
   uint32_t waybits;   /* (1 << ways) - 1 for up to 8 ways */
   uint32_t end;       /* the index after this level's last line in the shared arrays */
   mmu_v8i16_t oldest; /* ways - 1 in every lane: the age of the next victim */
+  mmu_v8i16_t one;    /* 1 in the lanes of the ways (the first vector's), 0 in the padding */
   uint64_t *key;      /* per line, in mmu_pwc.key */
   mmu_pwc_entry_t *e; /* per line */
   mmu_v8i16_t *age;   /* per set, groups vectors */
@@ -63,6 +63,7 @@ typedef struct mmu_pwc_level {
 struct mmu_pwc {
   mmu_pwc_level_t lv[MMU_PWC_LEVELS]; /* the enabled levels, deepest (level 1) first */
   int nlv;
+  bool pow2;                             /* every level's sets are a power of two */
   mmu_pwc_level_t *at[MMU_MAX_LEVELS];   /* level -> its lv, or NULL (0, disabled, beyond walk) */
   mmu_pwc_level_t *fast[MMU_MAX_LEVELS]; /* at[level] while its slow is 0, else NULL */
   uint32_t latency;
@@ -72,10 +73,11 @@ struct mmu_pwc {
   uint8_t *lvof;  /* per line of the shared arrays: the index in lv of its level */
 };
 
-/* Keeps va's key, set and the set's first line at lv (a lookup's first step); returns the line. */
-static inline uint32_t mmu_pwc_keep(mmu_pwc_level_t *lv, uint64_t va, uint16_t asid) {
+/* Keeps va's key, set and the set's first line at lv (a lookup's first step); returns the line.
+ * pow2: the level's sets are a power of two (else tag % sets, right for any level). */
+static inline uint32_t mmu_pwc_keep(mmu_pwc_level_t *lv, uint64_t va, uint16_t asid, bool pow2) {
   uint64_t tag = va >> lv->shift;
-  uint32_t set = (uint32_t)(__builtin_expect(lv->pow2, 1) ? tag & lv->mask : tag % lv->sets);
+  uint32_t set = (uint32_t)(pow2 ? tag & lv->mask : tag % lv->sets);
   lv->mkey = (va & lv->vmask) | asid;
   lv->mset = set;
   lv->mline = set * lv->stride;
@@ -95,19 +97,30 @@ static inline void mmu_pwc_put(mmu_pwc_level_t *lv, uint32_t line, uint64_t next
  * the most recently used; returns lv's level. */
 int mmu_pwc_hit(mmu_pwc_level_t *lv, uint32_t way, mmu_pwc_entry_t *out);
 
-/* mmu_pwc_lookup, inlined into the walker: each level's set is kept for the fills of a miss. */
-static inline int mmu_pwc_lookup_inline(mmu_pwc_t *p, uint64_t va, uint16_t asid,
-                                        mmu_pwc_entry_t *out) {
+/* mmu_pwc_lookup's levels (pow2: every level's sets are a power of two); each level's set is
+ * kept for the fills of a miss. */
+static inline int mmu_pwc_lookup_levels(mmu_pwc_t *p, uint64_t va, uint16_t asid,
+                                        mmu_pwc_entry_t *out, bool pow2) {
   for (mmu_pwc_level_t *lv = p->lv, *end = p->lv + p->nlv; lv < end; lv++) {
-    uint32_t line = mmu_pwc_keep(lv, va, asid);
+    const uint64_t *key = lv->key + mmu_pwc_keep(lv, va, asid, pow2), *key1 = key + 1;
     uint64_t want = lv->mkey;
-    const uint64_t *key = lv->key + line, *last = key + lv->stride, *k = key;
+    size_t w = 0, stride = lv->stride; /* 64-bit: no extension for the addressing */
     do {
-      if (k[0] == want) return mmu_pwc_hit(lv, (uint32_t)(k - key), out);
-      if (k[1] == want) return mmu_pwc_hit(lv, (uint32_t)(k - key) + 1, out);
-    } while ((k += 2) < last);
+      if (key[w] == want) return mmu_pwc_hit(lv, (uint32_t)w, out);
+      if (key1[w] == want) return mmu_pwc_hit(lv, (uint32_t)w + 1, out);
+    } while ((w += 2) < stride);
   }
   return -1;
+}
+
+/* mmu_pwc_lookup_levels for a cache with a level whose sets are not a power of two. */
+int mmu_pwc_lookup_mod(mmu_pwc_t *p, uint64_t va, uint16_t asid, mmu_pwc_entry_t *out);
+
+/* mmu_pwc_lookup, inlined into the walker. */
+static inline int mmu_pwc_lookup_inline(mmu_pwc_t *p, uint64_t va, uint16_t asid,
+                                        mmu_pwc_entry_t *out) {
+  if (__builtin_expect(!p->pow2, 0)) return mmu_pwc_lookup_mod(p, va, asid, out);
+  return mmu_pwc_lookup_levels(p, va, asid, out, true);
 }
 
 /* mmu_pwc_fill when lv->slow is non-zero (pwc.c), out of line. */
@@ -125,7 +138,9 @@ static inline void mmu_pwc_fill_inline(mmu_pwc_t *p, int level, uint64_t next_ta
   /* Up to 8 ways, no PWC_GONE line: the way of age ways-1, made the most recently used. */
   mmu_v8i16_t *age = lv->age + lv->mset, v = *age, oldest = lv->oldest, victim = v == oldest;
   uint32_t way = (uint32_t)__builtin_ctz(mmu_lane_mask((mmu_v16_t)victim)) / 2;
-  *age = (v - (v < oldest)) & ~victim; /* aged(v, oldest) */
+  /* aged(v, oldest): every way but the victim is younger and ages by one (lv->one: a padding
+   * lane, older than the victim, stays). */
+  *age = (v + lv->one) & ~victim;
   mmu_pwc_put(lv, lv->mline + way, next_table, x86_rights);
 }
 
