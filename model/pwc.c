@@ -92,6 +92,7 @@ mmu_status_t mmu_pwc_create(const mmu_pwc_config_t cfg[MMU_PWC_LEVELS], int leve
     }
     if (c->latency > p->latency) p->latency = c->latency;
   }
+  p->lv_end = p->lv + p->nlv;
   p->lines = (lines + 15) & ~15u;
   p->key = malloc((p->lines ? p->lines : 1) * sizeof *p->key);
   p->tag = aligned_alloc(16, p->lines + 16); /* + 16: a fill reads a set's tags as 16 bytes */

@@ -63,6 +63,7 @@ typedef struct mmu_pwc_level {
 struct mmu_pwc {
   mmu_pwc_level_t lv[MMU_PWC_LEVELS]; /* the enabled levels, deepest (level 1) first */
   int nlv;
+  mmu_pwc_level_t *lv_end;               /* lv + nlv, for the lookup's loop */
   bool pow2;                             /* every level's sets are a power of two */
   mmu_pwc_level_t *at[MMU_MAX_LEVELS];   /* level -> its lv, or NULL (0, disabled, beyond walk) */
   mmu_pwc_level_t *fast[MMU_MAX_LEVELS]; /* at[level] while its slow is 0, else NULL */
@@ -101,7 +102,7 @@ int mmu_pwc_hit(mmu_pwc_level_t *lv, uint32_t way, mmu_pwc_entry_t *out);
  * kept for the fills of a miss. */
 static inline int mmu_pwc_lookup_levels(mmu_pwc_t *p, uint64_t va, uint16_t asid,
                                         mmu_pwc_entry_t *out, bool pow2) {
-  for (mmu_pwc_level_t *lv = p->lv, *end = p->lv + p->nlv; lv < end; lv++) {
+  for (mmu_pwc_level_t *lv = p->lv, *end = p->lv_end; lv < end; lv++) {
     const uint64_t *key = lv->key + mmu_pwc_keep(lv, va, asid, pow2), *key1 = key + 1;
     uint64_t want = lv->mkey;
     size_t w = 0, stride = lv->stride; /* 64-bit: no extension for the addressing */
