@@ -9,8 +9,9 @@
 /* A line's key is its va with the bits below the level's reach cleared (va >> (12 + 9 * level)
  * is the tag) and its ASID in the low bits (free: the reach is at least 21 bits), so that a
  * lookup compares one word per way. An empty line has key PWC_NONE or PWC_GONE, which no key has
- * (bits 16-20 of a key are clear). A set has `stride` lines, ways rounded up to even, so that a
- * lookup compares two ways per step; a padding line stays empty and never matches.
+ * (bits 16-20 of a key are clear). A set has `stride` lines, ways rounded up to a power of two (at
+ * least 2), so that a lookup compares two ways per step and finds the set's first line with a
+ * shift and a mask; a padding line stays empty and never matches.
  *
  * Exact LRU as in cache.c: each set keeps a 16-bit age per way (0 = most recently used, ways-1 =
  * least), eight ways to a 16-byte vector, padded with PAD_AGE lanes that no update changes or
@@ -49,7 +50,7 @@ static void level_clear(mmu_pwc_level_t *lv) {
   }
   for (uint32_t s = 0; s < lv->sets; s++)
     for (uint32_t w = 0; w < lv->groups * 8; w++)
-      lv->age[s * lv->groups + w / 8][w % 8] = w < lv->ways ? (int16_t)w : PAD_AGE;
+      mmu_pwc_age(lv, s * lv->stride)[w / 8][w % 8] = w < lv->ways ? (int16_t)w : PAD_AGE;
   lv->slow = lv->groups > 1;
   *lv->fast = lv->slow ? NULL : lv;
 }
@@ -72,11 +73,14 @@ mmu_status_t mmu_pwc_create(const mmu_pwc_config_t cfg[MMU_PWC_LEVELS], int leve
     lv->shift = 12 + 9 * (uint32_t)l;
     lv->vmask = ~0ull << lv->shift;
     lv->ways = c->ways;
-    lv->stride = (c->ways + 1) & ~1u;
+    for (lv->sbits = 1; (1u << lv->sbits) < c->ways; lv->sbits++) {
+    }
+    lv->stride = 1u << lv->sbits;
+    lv->lsh = lv->shift - lv->sbits;
     lv->groups = (c->ways + 7) / 8;
     lv->sets = c->entries / c->ways;
     bool pow2 = !(lv->sets & (lv->sets - 1));
-    lv->mask = pow2 ? lv->sets - 1 : 0;
+    lv->lmask = pow2 ? (lv->sets - 1) << lv->sbits : 0;
     p->pow2 &= pow2;
     lv->lines = lv->sets * lv->stride;
     lv->waybits = c->ways < 8 ? (1u << c->ways) - 1 : 0xffu;
@@ -85,7 +89,8 @@ mmu_status_t mmu_pwc_create(const mmu_pwc_config_t cfg[MMU_PWC_LEVELS], int leve
     for (uint32_t w = 0; w < 8; w++)
       lv->one[w] = w < c->ways;
     lv->e = calloc(lv->lines, sizeof *lv->e);
-    lv->age = aligned_alloc(16, (size_t)lv->sets * lv->groups * sizeof *lv->age);
+    /* 8 bytes per line (mmu_pwc_age): at least 16 per group, as stride >= ways >= 2 * groups. */
+    lv->age = aligned_alloc(16, (size_t)lv->lines * 8);
     if (!lv->e || !lv->age) {
       mmu_pwc_destroy(p);
       return MMU_ERR_NOMEM;
@@ -135,7 +140,7 @@ uint32_t mmu_pwc_latency(const mmu_pwc_t *p) {
 
 int mmu_pwc_hit(mmu_pwc_level_t *lv, uint32_t way, mmu_pwc_entry_t *out) {
   uint32_t groups = lv->groups;
-  mmu_v8i16_t *age = lv->age + lv->mset * groups;
+  mmu_v8i16_t *age = mmu_pwc_age(lv, lv->mline);
   int16_t a = ((const int16_t *)age)[way];
   *out = lv->e[lv->mline + way];
   if (a) /* 0: already the most recent */
@@ -157,8 +162,8 @@ int mmu_pwc_lookup(mmu_pwc_t *p, uint64_t va, uint16_t asid, mmu_pwc_entry_t *ou
  * used. */
 static __attribute__((noinline)) void fill_wide(mmu_pwc_level_t *lv, uint64_t next_table,
                                                 uint64_t x86_rights) {
-  uint32_t set = lv->mset, groups = lv->groups, line = lv->mline, way = 0;
-  mmu_v8i16_t *age = lv->age + set * groups, oldest = lv->oldest;
+  uint32_t line = lv->mline, groups = lv->groups, way = 0;
+  mmu_v8i16_t *age = mmu_pwc_age(lv, line), oldest = lv->oldest;
   uint32_t w = lv->ways;
   if (lv->slow > 1) /* some PWC_GONE line in the level besides the 1 for the wide sets */
     for (w = 0; w < lv->ways && lv->key[line + w] != PWC_GONE; w++) {
@@ -187,8 +192,8 @@ void mmu_pwc_fill_slow(mmu_pwc_level_t *lv, uint64_t next_table, uint64_t x86_ri
     fill_wide(lv, next_table, x86_rights);
     return;
   }
-  uint32_t set = lv->mset, line = lv->mline, way;
-  mmu_v8i16_t *age = lv->age + set, v = *age, oldest = lv->oldest;
+  uint32_t line = lv->mline, way;
+  mmu_v8i16_t *age = mmu_pwc_age(lv, line), v = *age, oldest = lv->oldest;
   /* Found by tag, then by key (a valid line's tag may equal GONE_TAG). */
   mmu_v16_t t;
   memcpy(&t, lv->tag + line, sizeof t); /* the tag array has 16 bytes of padding */

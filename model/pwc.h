@@ -37,8 +37,10 @@ typedef int16_t mmu_v8i16_t __attribute__((vector_size(16)));
 
 typedef struct mmu_pwc_level {
   uint64_t vmask;              /* ~0 << (12 + 9 * level): a key is va & vmask | asid */
-  uint64_t mask;               /* sets - 1 when sets is a power of two, else 0 */
-  uint32_t shift, stride;      /* shift: 12 + 9 * level */
+  uint32_t shift, stride;      /* shift: 12 + 9 * level; stride: a power of two, 1 << sbits */
+  /* For a power of two of sets: a set's first line is (va >> lsh) & lmask (lsh: shift - sbits,
+   * lmask: (sets - 1) << sbits), no multiply; else (va >> shift) % sets << sbits. */
+  uint32_t lsh, lmask, sbits;
   uint32_t sets, ways, groups; /* groups: age vectors per set */
   /* PWC_GONE lines, plus 1 for more than 8 ways: 0 (the usual case) lets a fill take the way of
    * age ways-1 of one vector of ages after one test. */
@@ -51,12 +53,12 @@ typedef struct mmu_pwc_level {
   mmu_v8i16_t one;    /* 1 in the lanes of the ways (the first vector's), 0 in the padding */
   uint64_t *key;      /* per line, in mmu_pwc.key */
   mmu_pwc_entry_t *e; /* per line */
-  mmu_v8i16_t *age;   /* per set, groups vectors */
+  mmu_v8i16_t *age;   /* per set, groups vectors, at mmu_pwc_age */
   uint8_t *tag;       /* per line, in mmu_pwc.tag: the ASID's low byte, EMPTY_TAG or GONE_TAG */
-  /* The last lookup's key at this level, its set and the set's first line, for the fill that
-   * follows a miss (mmu_pwc_fill_inline). */
+  /* The last lookup's key at this level and its set's first line (the set is mline >> sbits),
+   * for the fill that follows a miss (mmu_pwc_fill_inline). */
   uint64_t mkey;
-  uint32_t mset, mline;
+  uint32_t mline;
   struct mmu_pwc_level **fast; /* its level's entry in mmu_pwc.fast */
 } mmu_pwc_level_t;
 
@@ -74,27 +76,32 @@ struct mmu_pwc {
   uint8_t *lvof;  /* per line of the shared arrays: the index in lv of its level */
 };
 
-/* Keeps va's key, set and the set's first line at lv (a lookup's first step); returns the line.
- * pow2: the level's sets are a power of two (else tag % sets, right for any level). */
+/* Keeps va's key and its set's first line at lv (a lookup's first step); returns the line.
+ * pow2: the level's sets are a power of two (else %, right for any level). */
 static inline uint32_t mmu_pwc_keep(mmu_pwc_level_t *lv, uint64_t va, uint16_t asid, bool pow2) {
-  uint64_t tag = va >> lv->shift;
-  uint32_t set = (uint32_t)(pow2 ? tag & lv->mask : tag % lv->sets);
+  uint32_t line = pow2 ? (uint32_t)(va >> lv->lsh) & lv->lmask
+                       : (uint32_t)((va >> lv->shift) % lv->sets) << lv->sbits;
   lv->mkey = (va & lv->vmask) | asid;
-  lv->mset = set;
-  lv->mline = set * lv->stride;
-  return lv->mline;
+  lv->mline = line;
+  return line;
+}
+
+/* The ages of the set whose first line is `line`: a set's take 8 bytes per line (its keys' bytes),
+ * at least the 16 per 8 ways they need, so that the line indexes them with no shift. */
+static inline mmu_v8i16_t *mmu_pwc_age(const mmu_pwc_level_t *lv, uint32_t line) {
+  return (mmu_v8i16_t *)((char *)lv->age + 8 * (size_t)line);
 }
 
 /* Stores the entry of the kept key at the line (a fill's last step); the key's low byte is the
  * ASID's. */
-static inline void mmu_pwc_put(mmu_pwc_level_t *lv, uint32_t line, uint64_t next_table,
+static inline void mmu_pwc_put(mmu_pwc_level_t *lv, size_t line, uint64_t next_table,
                                uint64_t x86_rights) {
   lv->key[line] = lv->mkey;
   lv->e[line] = (mmu_pwc_entry_t){next_table, x86_rights};
   lv->tag[line] = (uint8_t)lv->mkey;
 }
 
-/* mmu_pwc_lookup's hit at a way of lv's set mset (out of line): the entry to out, the way made
+/* mmu_pwc_lookup's hit at a way of lv's kept set (out of line): the entry to out, the way made
  * the most recently used; returns lv's level. */
 int mmu_pwc_hit(mmu_pwc_level_t *lv, uint32_t way, mmu_pwc_entry_t *out);
 
@@ -137,8 +144,9 @@ static inline void mmu_pwc_fill_inline(mmu_pwc_t *p, int level, uint64_t next_ta
     return;
   }
   /* Up to 8 ways, no PWC_GONE line: the way of age ways-1, made the most recently used. */
-  mmu_v8i16_t *age = lv->age + lv->mset, v = *age, oldest = lv->oldest, victim = v == oldest;
-  uint32_t way = (uint32_t)__builtin_ctz(mmu_lane_mask((mmu_v16_t)victim)) / 2;
+  mmu_v8i16_t *age = mmu_pwc_age(lv, lv->mline), v = *age, oldest = lv->oldest,
+              victim = v == oldest;
+  size_t way = (size_t)__builtin_ctz(mmu_lane_mask((mmu_v16_t)victim)) / 2;
   /* aged(v, oldest): every way but the victim is younger and ages by one (lv->one: a padding
    * lane, older than the victim, stays). */
   *age = (v + lv->one) & ~victim;
