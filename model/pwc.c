@@ -88,10 +88,11 @@ mmu_status_t mmu_pwc_create(const mmu_pwc_config_t cfg[MMU_PWC_LEVELS], int leve
     lv->oldest = (mmu_v8i16_t){0} + (int16_t)(c->ways - 1);
     for (uint32_t w = 0; w < 8; w++)
       lv->one[w] = w < c->ways;
-    lv->e = calloc(lv->lines, sizeof *lv->e);
+    lv->next = calloc(2 * (size_t)lv->lines, sizeof *lv->next);
+    lv->rights = lv->next + lv->lines;
     /* 8 bytes per line (mmu_pwc_age): at least 16 per group, as stride >= ways >= 2 * groups. */
     lv->age = aligned_alloc(16, (size_t)lv->lines * 8);
-    if (!lv->e || !lv->age) {
+    if (!lv->next || !lv->age) {
       mmu_pwc_destroy(p);
       return MMU_ERR_NOMEM;
     }
@@ -125,7 +126,7 @@ mmu_status_t mmu_pwc_create(const mmu_pwc_config_t cfg[MMU_PWC_LEVELS], int leve
 void mmu_pwc_destroy(mmu_pwc_t *p) {
   if (!p) return;
   for (int i = 0; i < p->nlv; i++) {
-    free(p->lv[i].e);
+    free(p->lv[i].next);
     free(p->lv[i].age);
   }
   free(p->key);
@@ -142,7 +143,7 @@ int mmu_pwc_hit(mmu_pwc_level_t *lv, uint32_t way, mmu_pwc_entry_t *out) {
   uint32_t groups = lv->groups;
   mmu_v8i16_t *age = mmu_pwc_age(lv, lv->mline);
   int16_t a = ((const int16_t *)age)[way];
-  *out = lv->e[lv->mline + way];
+  *out = (mmu_pwc_entry_t){lv->next[lv->mline + way], lv->rights[lv->mline + way]};
   if (a) /* 0: already the most recent */
     for (uint32_t g = 0; g < groups; g++)
       age[g] = aged(age[g], (mmu_v8i16_t){0} + a);

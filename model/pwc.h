@@ -52,7 +52,9 @@ typedef struct mmu_pwc_level {
   mmu_v8i16_t oldest; /* ways - 1 in every lane: the age of the next victim */
   mmu_v8i16_t one;    /* 1 in the lanes of the ways (the first vector's), 0 in the padding */
   uint64_t *key;      /* per line, in mmu_pwc.key */
-  mmu_pwc_entry_t *e; /* per line */
+  /* Per line, the fields of its mmu_pwc_entry_t (two arrays: a fill addresses each with the line
+   * as index, where 16-byte entries took a shift and an add), in one allocation, next first. */
+  uint64_t *next, *rights;
   mmu_v8i16_t *age;   /* per set, groups vectors, at mmu_pwc_age */
   uint8_t *tag;       /* per line, in mmu_pwc.tag: the ASID's low byte, EMPTY_TAG or GONE_TAG */
   /* The last lookup's key at this level and its set's first line (the set is mline >> sbits),
@@ -96,9 +98,11 @@ static inline mmu_v8i16_t *mmu_pwc_age(const mmu_pwc_level_t *lv, uint32_t line)
  * ASID's. */
 static inline void mmu_pwc_put(mmu_pwc_level_t *lv, size_t line, uint64_t next_table,
                                uint64_t x86_rights) {
-  lv->key[line] = lv->mkey;
-  lv->e[line] = (mmu_pwc_entry_t){next_table, x86_rights};
-  lv->tag[line] = (uint8_t)lv->mkey;
+  uint64_t key = lv->mkey; /* read once: the stores below may alias it as far as GCC knows */
+  lv->key[line] = key;
+  lv->next[line] = next_table;
+  lv->rights[line] = x86_rights;
+  lv->tag[line] = (uint8_t)key;
 }
 
 /* mmu_pwc_lookup's hit at a way of lv's kept set (out of line): the entry to out, the way made
