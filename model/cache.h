@@ -130,9 +130,11 @@ static inline bool mmu_cache_access16(const mmu_cache_level_t *l, uint64_t line,
    * the way's byte: the next 16-byte load of the set would stall on a byte store (measured 13%
    * slower full walks, with 3% fewer instructions). */
   mmu_v16_t age = *agev, victim = age == l->oldest;
-  uint32_t way = (uint32_t)__builtin_ctz(mmu_lane_mask(victim));
+  /* The tags after the vectors, indexed by the int way: GCC folds the 32 bytes into the store's
+   * address (from mmu_cache_tag16's p + 32 + 8 * way it added 4 to the way, then extended it). */
+  uint64_t *tag = (uint64_t *)(agev + 1);
   *fpv = (*fpv & ~victim) | (fpb & victim);
-  *mmu_cache_tag16(p, way) = want;
+  tag[__builtin_ctz(mmu_lane_mask(victim))] = want;
   *agev = (age + l->one) & ~victim;
   return false;
 }
