@@ -119,7 +119,7 @@ static inline __attribute__((always_inline)) void walk_core(const mmu_walk_env_t
     w->cyc_pwc = 0;
     goto fault;
   }
-  w->cyc_pwc = timed ? (uint64_t)env->walk_start_latency + (env->pwc ? env->pwc_latency : 0) : 0;
+  w->cyc_pwc = timed ? (uint64_t)env->walk_start_latency + env->pwc_latency : 0; /* 0 if no PWC */
   if (timed) {
     if (env->pwc) {
       mmu_pwc_entry_t e;
