@@ -2,7 +2,7 @@
 # Installs the Debian packages mmusim's build needs, only those that are missing.
 set -euo pipefail
 pkgs=(cmake make gcc g++ pkg-config verilator libsystemc-dev libgtest-dev libbenchmark-dev
-      libjansson-dev clang libclang-rt-14-dev)
+      libjansson-dev clang libclang-rt-14-dev valgrind)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -1,5 +1,6 @@
 // The `mmusim` command-line tool: replay through MMU + firmware, outputs, and its errors.
 #include <jansson.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -396,4 +397,64 @@ TEST_F(FirmwareCli, RealMapsFilesAreAccepted) {
   EXPECT_GT(Field(j, {"address_space", "file"}), 0);
   EXPECT_EQ(Field(j, {"address_space", "maps_file_as_anon"}), 0);
   json_decref(j);
+}
+
+// The documented real-trace path (docs/fidelity.md, section 2) end to end: a real program traced
+// under valgrind lackey inside mmusim-tracemaps, replayed with its maps, against the minor
+// faults the host kernel reports for the same program run natively.
+TEST_F(FirmwareCli, RealProgramTraceReplaysNearTheHostsFaultCount) {
+  if (access(TracemapsPath().c_str(), X_OK) != 0) GTEST_SKIP() << "mmusim-tracemaps not built";
+  if (system("valgrind --version >/dev/null 2>&1") != 0) GTEST_SKIP() << "valgrind not installed";
+  const char *prog = "/bin/true";
+  // The host's minor faults: the fewest of three native runs (getrusage of the waited child).
+  long host = -1;
+  for (int i = 0; i < 3; i++) {
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      execl(prog, prog, (char *)nullptr);
+      _exit(127);
+    }
+    int st;
+    struct rusage ru;
+    ASSERT_EQ(wait4(pid, &st, 0, &ru), pid);
+    ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    if (host < 0 || ru.ru_minflt < host) host = ru.ru_minflt;
+  }
+  ASSERT_GT(host, 0);
+  std::string maps = dir + "/p.maps", trace = dir + "/p.trace";
+  std::string cmd = TracemapsPath() + " -o " + maps +
+                    " valgrind --tool=lackey --trace-mem=yes --log-file=" + trace + " " + prog +
+                    " >/dev/null 2>&1";
+  int st = system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(st));
+  if (WEXITSTATUS(st) == 1) GTEST_SKIP() << "ptrace not permitted";
+  ASSERT_EQ(WEXITSTATUS(st), 0) << cmd;
+  std::string fa = Write("fa.json", "{\"fault_around_bytes\": 65536}");
+  std::string nofa = Write("nofa.json", "{\"fault_around_bytes\": 4096}");
+  json_t *with = RunJson("--no-progress -k " + fa + " --maps " + maps + " " + trace);
+  json_t *without = RunJson("--no-progress -k " + nofa + " --maps " + maps + " " + trace);
+  ASSERT_NE(with, nullptr);
+  ASSERT_NE(without, nullptr);
+  // A whole program: the dynamic loader and libc run, from file-backed text.
+  EXPECT_GT(Field(with, {"records"}), 10000);
+  EXPECT_GT(Field(with, {"address_space", "file"}), 0);
+  json_int_t fw = Field(with, {"kernel", "faults"}), fn = Field(without, {"kernel", "faults"});
+  // Fault-around maps neighbouring cached file pages, so the same trace takes fewer file faults;
+  // anonymous and copy-on-write faults do not depend on it.
+  EXPECT_GT(Field(with, {"kernel", "fault_around_mapped"}), 0);
+  EXPECT_EQ(Field(without, {"kernel", "fault_around_mapped"}), 0);
+  EXPECT_LT(Field(with, {"kernel", "faults_by_kind", "file_minor"}),
+            Field(without, {"kernel", "faults_by_kind", "file_minor"}));
+  EXPECT_EQ(Field(with, {"kernel", "faults_by_kind", "anon"}),
+            Field(without, {"kernel", "faults_by_kind", "anon"}));
+  EXPECT_EQ(Field(with, {"kernel", "faults_by_kind", "cow"}),
+            Field(without, {"kernel", "faults_by_kind", "cow"}));
+  EXPECT_LT(fw, fn);
+  // With fault-around, as Linux does by default, the model's count is near the host's (within a
+  // factor of two; the tables of docs/fidelity.md are within 5%).
+  EXPECT_GE(2 * fw, host) << "model " << fw << ", host " << host;
+  EXPECT_LE(fw, 2 * host) << "model " << fw << ", host " << host;
+  json_decref(with);
+  json_decref(without);
 }
