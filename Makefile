@@ -37,7 +37,7 @@ bench: deps
 	@cmake --build $(BENCH_BUILD) -j $(JOBS) --target mmusim_bench
 	@cmake --build $(BENCH_BUILD) --target bench-run
 
-fuzz: deps
+fuzz: configure
 	@cmake --build $(BUILD) --target fuzz-long
 
 install: build
