@@ -30,8 +30,8 @@ test-asan: deps
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	@cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -LE no-sanitize
 
-# Benchmarks measure the optimised library (Release, -O3) in a tree of their own, not the
-# RelWithDebInfo (-O2) build the tests use: the figures are the ones docs/performance.md reports.
+# Benchmarks in a Release tree of their own (no tests to build, no -g): the figures are the ones
+# docs/performance.md reports.
 bench: deps
 	@cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DMMUSIM_TESTS=OFF $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BENCH_BUILD) -j $(JOBS) --target mmusim_bench
